@@ -68,6 +68,8 @@ _REASONS: tuple[Reason, ...] = (
     Reason("UNKNOWN_ACTIVITY_CODE", "No emission factor in effect has the activity code '{value}'.", "当前生效的排放因子中没有活动代码“{value}”。"),
     Reason("UNKNOWN_FACTOR_ID", "No emission factor in effect has the id '{value}'.", "当前生效的排放因子中没有编号为“{value}”的因子。"),
     Reason("NO_FACTOR_FOR_UNIT", "No factor with activity code '{value}' is in a unit convertible from '{expected}'.", "活动代码“{value}”的因子均无法与单位“{expected}”换算。"),
+    Reason("NO_FACTOR_FOR_GEOGRAPHY", "No factor with activity code '{value}' covers the company's location ({expected}).", "活动代码“{value}”的因子均不适用于企业所在地（{expected}）。"),
+    Reason("SUPPLIER_NOT_AVAILABLE", "The supplier product '{value}' has no footprint that can be used: it was rejected or depends on a rejected product.", "供应商产品“{value}”没有可用的碳足迹：该产品被拒绝，或其依赖的产品被拒绝。"),
     Reason("UNKNOWN_SUPPLIER_PRODUCT", "The supplier product '{value}' has no accepted submission covering this period.", "供应商产品“{value}”没有覆盖本报告期的已接受报送。"),
     Reason("SUPPLIER_CYCLE", "Product {product} is part of a supplier cycle: {value}. Products on a cycle are not published.", "产品 {product} 处于供应链循环中：{value}。循环中的产品不予发布。"),
     Reason("GWP_BASIS_MISMATCH", "Factor {value} is given as CO2e on {expected}, not on this run's GWP set.", "因子 {value} 的CO2当量基于 {expected}，与本次计算采用的GWP不一致。", WARNING),

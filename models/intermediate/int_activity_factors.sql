@@ -1,0 +1,129 @@
+-- One row per activity row that names an activity_code or a factor_id: the factor version chosen
+-- (SPEC §3.1: most specific geography containing the company, then the latest reference year not
+-- after the reporting year, else the earliest after it, then the smallest factor_id), the unit
+-- conversion, the row's emissions gas by gas, or the reason no factor could be used.
+with
+
+activities as (
+    select * from {{ ref('int_activity_rows') }}
+    where supplier_product is null
+),
+
+companies as (
+    select * from {{ ref('int_companies') }}
+),
+
+factors as (
+    select * from {{ ref('int_factor_versions') }}
+    where is_in_effect
+),
+
+units as (
+    select * from {{ ref('units') }}
+),
+
+located as (
+    select
+        activities.*,
+        companies.city_geography_code,
+        companies.province_geography_code,
+        row_unit.dimension as unit_dimension,
+        row_unit.to_base as unit_to_base
+    from activities
+    left join companies using (company_uscc)
+    left join units as row_unit on row_unit.unit = activities.unit
+),
+
+candidates as (
+    select
+        located.row_key,
+        located.reporting_year,
+        located.factor_id as named_factor_id,
+        factors.*,
+        factor_unit.dimension as factor_unit_dimension,
+        factor_unit.to_base as factor_unit_to_base,
+        case factors.geography
+            when located.city_geography_code then 1
+            when located.province_geography_code then 2
+            when 'CN' then 3
+            when 'GLO' then 4
+        end as geography_rank,
+        factor_unit.dimension = located.unit_dimension as is_unit_compatible
+    from located
+    inner join factors
+        on (located.activity_code is not null and factors.activity_code = located.activity_code)
+        or (located.factor_id is not null and factors.factor_id = located.factor_id)
+    left join units as factor_unit on factor_unit.unit = factors.activity_unit
+),
+
+chosen as (
+    select *
+    from candidates
+    where is_unit_compatible and (named_factor_id is not null or geography_rank is not null)
+    qualify row_number() over (
+        partition by row_key
+        order by
+            geography_rank nulls last,
+            reference_year > reporting_year,
+            case when reference_year <= reporting_year then -reference_year else reference_year end,
+            factor_id
+    ) = 1
+),
+
+candidate_summary as (
+    select
+        row_key,
+        count(*) as factors_found,
+        count(*) filter (where geography_rank is not null) as factors_in_geography,
+        arg_min(activity_unit, coalesce(geography_rank, 9)) as nearest_factor_unit,
+        arg_min(factor_unit_dimension, coalesce(geography_rank, 9)) as nearest_factor_unit_dimension
+    from candidates
+    group by row_key
+),
+
+final as (
+    select
+        located.row_key,
+        located.product_period_key,
+        chosen.factor_id,
+        chosen.version_number as factor_version_number,
+        chosen.release_id as factor_release_id,
+        chosen.activity_unit as factor_activity_unit,
+        chosen.geography as factor_geography,
+        chosen.reference_year as factor_reference_year,
+        chosen.is_gwp_basis_mismatch,
+        located.unit_to_base / chosen.factor_unit_to_base as unit_conversion,
+        located.amount * located.allocation_share * (located.unit_to_base / chosen.factor_unit_to_base) as activity_amount_in_factor_unit,
+        located.amount * located.allocation_share * (located.unit_to_base / chosen.factor_unit_to_base)
+            * chosen.ghg_kgco2e_per_activity_unit as ghg_kgco2e,
+        located.amount * located.allocation_share * (located.unit_to_base / chosen.factor_unit_to_base)
+            * chosen.biogenic_co2_kg_per_activity_unit as biogenic_co2_kg,
+        chosen.dqr,
+        case
+            when chosen.factor_id is not null then null
+            when coalesce(candidate_summary.factors_found, 0) = 0 and located.factor_id is not null then 'UNKNOWN_FACTOR_ID'
+            when coalesce(candidate_summary.factors_found, 0) = 0 then 'UNKNOWN_ACTIVITY_CODE'
+            when located.activity_code is not null and candidate_summary.factors_in_geography = 0 then 'NO_FACTOR_FOR_GEOGRAPHY'
+            else 'UNIT_DIMENSION_MISMATCH'
+        end as problem_code,
+        case
+            when located.activity_code is not null and coalesce(candidate_summary.factors_found, 0) = 0 then 'activity_code'
+            when located.factor_id is not null and coalesce(candidate_summary.factors_found, 0) = 0 then 'factor_id'
+            when located.activity_code is not null and candidate_summary.factors_in_geography = 0 then 'activity_code'
+            else 'unit'
+        end as problem_column,
+        case
+            when coalesce(candidate_summary.factors_found, 0) = 0 then json_object('value', coalesce(located.activity_code, located.factor_id))
+            when located.activity_code is not null and candidate_summary.factors_in_geography = 0
+                then json_object('value', located.activity_code, 'expected', coalesce(located.city_geography_code, located.province_geography_code, 'CN'))
+            else json_object(
+                'value', located.unit, 'value_dimension', located.unit_dimension,
+                'expected', candidate_summary.nearest_factor_unit, 'expected_dimension', candidate_summary.nearest_factor_unit_dimension
+            )
+        end as problem_details
+    from located
+    left join chosen using (row_key)
+    left join candidate_summary using (row_key)
+)
+
+select * from final

@@ -1,0 +1,68 @@
+-- One row per activity row of a usable product: the emissions it contributes and what produced
+-- them (the factor version, or the supplier product's submission). This is the lineage an auditor
+-- retraces a published footprint with; it never leaves the warehouse.
+with
+
+activity_rows as (
+    select * from {{ ref('int_activity_rows') }}
+),
+
+factor_rows as (
+    select * from {{ ref('int_activity_factors') }}
+    where problem_code is null
+),
+
+links as (
+    select * from {{ ref('int_supplier_links') }}
+    where problem_code is null
+),
+
+chain_totals as (
+    select * from {{ ref('int_product_chain_totals') }}
+),
+
+from_factors as (
+    select
+        activity_rows.*,
+        'factor' as reference_kind,
+        factor_rows.factor_id,
+        factor_rows.factor_release_id,
+        factor_rows.factor_version_number,
+        cast(null as varchar) as supplier_product_period_key,
+        cast(null as varchar) as supplier_submission_id,
+        factor_rows.unit_conversion,
+        factor_rows.ghg_kgco2e,
+        factor_rows.biogenic_co2_kg,
+        factor_rows.dqr,
+        activity_rows.data_source = 'primary' as is_primary
+    from activity_rows
+    inner join factor_rows using (row_key)
+),
+
+from_suppliers as (
+    select
+        activity_rows.*,
+        'supplier' as reference_kind,
+        cast(null as varchar) as factor_id,
+        cast(null as varchar) as factor_release_id,
+        cast(null as bigint) as factor_version_number,
+        links.supplier_product_period_key,
+        links.supplier_submission_id,
+        links.unit_conversion,
+        links.supplier_units * supplier.ghg_kgco2e_per_unit as ghg_kgco2e,
+        links.supplier_units * supplier.biogenic_co2_kg_per_unit as biogenic_co2_kg,
+        supplier.dqr,
+        true as is_primary
+    from activity_rows
+    inner join links using (row_key)
+    inner join chain_totals as supplier
+        on supplier.product_period_key = links.supplier_product_period_key and supplier.is_usable
+),
+
+final as (
+    select * from from_factors
+    union all by name
+    select * from from_suppliers
+)
+
+select * from final

@@ -1,0 +1,60 @@
+-- One row per public product and reporting period: the published product carbon footprints.
+with
+
+footprints as (
+    select * from {{ ref('int_product_footprints') }}
+    where disclosure = 'public' and not coalesce(is_out_of_plausible_range, false)
+),
+
+grades as (
+    select * from {{ ref('int_product_grades') }}
+),
+
+final as (
+    select
+        {{ stable_uuid('footprints.product_period_key') }} as product_footprint_id,
+        footprints.company_uscc,
+        footprints.company_name,
+        footprints.product_code,
+        footprints.product_name,
+        footprints.product_category,
+        footprints.hs_code,
+        footprints.declared_unit,
+        footprints.product_mass_kg,
+        footprints.reporting_period_start,
+        footprints.reporting_period_end,
+        footprints.system_boundary,
+        footprints.pcf_excl_biogenic_kgco2e_per_unit,
+        footprints.pcf_incl_biogenic_kgco2e_per_unit,
+        footprints.raw_materials_kgco2e_per_unit,
+        footprints.production_kgco2e_per_unit,
+        footprints.distribution_kgco2e_per_unit,
+        footprints.use_kgco2e_per_unit,
+        footprints.end_of_life_kgco2e_per_unit,
+        footprints.primary_data_share_pct,
+        footprints.dqr,
+        footprints.dqr_class,
+        '{{ var("gwp_set") }}' as gwp_set,
+        footprints.factor_release_id,
+        footprints.is_boundary_complete,
+        cast(grades.grade as integer) as grade,
+        coalesce(
+            footprints.is_verified
+            and footprints.dqr <= {{ var('label_max_dqr', 3) }}
+            and footprints.is_boundary_complete
+            and grades.grade <= {{ var('label_max_grade', 3) }},
+            false
+        ) as is_label_eligible,
+        footprints.is_verified,
+        footprints.verifier_name,
+        footprints.verification_date,
+        footprints.export_volume,
+        footprints.export_markets,
+        footprints.source_kind,
+        footprints.submission_id
+    from footprints
+    left join grades using (product_period_key)
+)
+
+select * from final
+order by company_uscc, product_code, reporting_period_start, reporting_period_end

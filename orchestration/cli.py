@@ -1,0 +1,69 @@
+"""`pcf`: the one command-line entry point of the pipeline (SPEC §2)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from orchestration.home import DEMO_LANDING, Home, default_home
+
+EXIT_OK, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
+console = Console(stderr=False, highlight=False)
+
+
+def _home(home: str | None) -> Home:
+    return Home(Path(home).resolve() if home else default_home()).ensure()
+
+
+def copy_demo(home: Home) -> int:
+    """Copy the bundled demo inputs into landing/; files already there with the same bytes are kept."""
+    copied = 0
+    for source in sorted(DEMO_LANDING.rglob("*")):
+        if not source.is_file():
+            continue
+        target = home.landing / source.relative_to(DEMO_LANDING)
+        if target.exists():
+            if target.read_bytes() != source.read_bytes():
+                raise click.ClickException(f"{target} exists with other content; use an empty home for --demo")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        copied += 1
+    return copied
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Shandong product carbon footprint pilot: ingest, compute, validate and publish footprints."""
+
+
+@main.command()
+@click.option("--home", type=click.Path(file_okay=False), help="PCF_HOME (default $PCF_HOME or ./warehouse).")
+@click.option("--demo", is_flag=True, help="First copy the bundled demo inputs into landing/.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the release reflects (default today, Asia/Shanghai).")
+@click.option("--gwp-set", type=click.Choice(["AR6", "AR5"]), default=None, help="GWP100 set (default AR6).")
+@click.option("--approve-drift", is_flag=True, help="Publish even though the drift gate found large changes.")
+def run(home: str | None, demo: bool, as_of, gwp_set: str | None, approve_drift: bool) -> None:
+    """Run the nightly job in-process. Exit 0 published or unchanged, 2 blocked by validation, 1 error."""
+    from orchestration.runner import run_nightly
+
+    pcf_home = _home(home)
+    if demo:
+        copied = copy_demo(pcf_home)
+        console.print(f"demo: {copied} input files copied into {pcf_home.landing}")
+    outcome = run_nightly(
+        pcf_home,
+        as_of=as_of.date() if as_of else None,
+        gwp_set=gwp_set,
+        approve_drift=approve_drift,
+        console=console,
+    )
+    sys.exit(outcome.exit_code)
+
+
+if __name__ == "__main__":
+    main()

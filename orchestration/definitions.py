@@ -1,0 +1,39 @@
+"""The Dagster code location: `dagster dev` from the repo root loads this module."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor  # noqa: E402
+from dagster_dbt import DbtCliResource  # noqa: E402
+
+from orchestration.ingest.assets import ingest_company_submissions, ingest_factors  # noqa: E402
+from orchestration.operations.schedules import landing_sensor, nightly_schedule  # noqa: E402
+from orchestration.publish.assets import published_specs, release, submission_feedback  # noqa: E402
+from orchestration.resources import PcfSettings  # noqa: E402
+from orchestration.transform.assets import pcf_dbt_models  # noqa: E402
+from orchestration.transform.project import dbt_project  # noqa: E402
+from orchestration.validate.checks import dataset_suite_names, suite_check  # noqa: E402
+
+nightly_job = define_asset_job(
+    "nightly_job",
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
+    description="Ingest → transform → validate → publish, the whole night.",
+)
+
+defs = Definitions(
+    assets=[ingest_factors, ingest_company_submissions, pcf_dbt_models, submission_feedback, release],
+    asset_checks=[suite_check(name) for name in dataset_suite_names([spec.name for spec in published_specs()])],
+    jobs=[nightly_job],
+    schedules=[nightly_schedule(nightly_job)],
+    sensors=[landing_sensor(nightly_job)],
+    resources={
+        "dbt": DbtCliResource(project_dir=dbt_project),
+        "settings": PcfSettings(),
+    },
+)

@@ -1,0 +1,191 @@
+"""Feedback a company (or the factor database's publisher) reads: feedback/<id>.json and .md (SPEC §7).
+
+Each report says how many rows were received, accepted and quarantined (received = accepted +
+quarantined, always), and every problem with its row, column, reason code and a message in English
+and Chinese. Reports are rewritten whole and atomically; the same warehouse state gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orchestration.home import Home
+from orchestration.problems import Problem
+
+PROBLEM_FIELDS = ("sheet", "row", "column", "product", "code", "severity", "message_en", "message_zh")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, path)
+
+
+def _md_cell(value: Any) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """A report a person can read: the counts, then every problem, in English and Chinese."""
+    title = report.get("file_name") or report.get("release_id")
+    lines = [
+        f"# Feedback on {title} / 反馈报告",
+        "",
+        f"- Status / 状态: **{report['status']}**",
+    ]
+    for key, label in (
+        ("submission_id", "Submission id / 报送编号"),
+        ("release_id", "Release / 发布编号"),
+        ("received_date", "Received / 接收日期"),
+        ("format", "Format / 格式"),
+        ("encoding", "Encoding / 编码"),
+        ("rows_received", "Rows received / 接收行数"),
+        ("rows_accepted", "Rows accepted / 接受行数"),
+        ("rows_quarantined", "Rows quarantined / 隔离行数"),
+    ):
+        if report.get(key) is not None:
+            lines.append(f"- {label}: {report[key]}")
+    products = report.get("products") or []
+    if products:
+        lines += ["", "## Products / 产品", "", "| product / 产品 | period / 报告期 | status / 状态 |", "|---|---|---|"]
+        for product in products:
+            lines.append(f"| {_md_cell(product['product'])} | {_md_cell(product['period'])} | {_md_cell(product['status'])} |")
+    problems = report.get("problems") or []
+    lines += ["", f"## Problems / 问题 ({len(problems)})", ""]
+    if not problems:
+        lines.append("None. / 无。")
+    else:
+        lines += ["| sheet | row / 行 | column / 列 | code / 代码 | message | 说明 |", "|---|---|---|---|---|---|"]
+        for problem in problems:
+            lines.append(
+                "| "
+                + " | ".join(
+                    _md_cell(problem.get(key)) for key in ("sheet", "row", "column", "code", "message_en", "message_zh")
+                )
+                + " |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(home: Home, report_id: str, report: dict[str, Any]) -> None:
+    folder = home.feedback
+    _write_atomic(home.inside(folder / f"{report_id}.json"), (json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n").encode())
+    _write_atomic(home.inside(folder / f"{report_id}.md"), render_markdown(report).encode())
+
+
+def write_release_feedback(home: Home, outcome) -> None:
+    """The report on one factor release: accepted, or rejected whole with every problem."""
+    problems = [{key: p.get(key) for key in PROBLEM_FIELDS} for p in outcome.problems]
+    write_report(
+        home,
+        f"factor-release-{outcome.release_id}",
+        {
+            "release_id": outcome.release_id,
+            "status": outcome.status,
+            "rows_received": outcome.rows_received,
+            "rows_accepted": outcome.rows_received if outcome.status == "accepted" else 0,
+            "rows_quarantined": 0 if outcome.status == "accepted" else outcome.rows_received,
+            "problems": problems,
+        },
+    )
+
+
+def _graph_problem(row: tuple) -> dict[str, Any]:
+    submission_id, sheet, source_row, product_key, column, code, details = row
+    problem = Problem(code, row=source_row, column=column, sheet=sheet, product=product_key, details=json.loads(details or "{}"))
+    return {key: value for key, value in problem.as_dict().items() if key in PROBLEM_FIELDS}
+
+
+def submission_reports(connection: duckdb.DuckDBPyConnection, as_of: str) -> dict[str, dict[str, Any]]:
+    """Every submission received by `as_of`, as the report its company reads."""
+    files = connection.execute(
+        """select submission_id, file_name, received_date, format, encoding, file_status
+           from raw.files where kind = 'submission' and received_date <= ? order by submission_id""",
+        [as_of],
+    ).fetchall()
+    reports: dict[str, dict[str, Any]] = {}
+    for submission_id, file_name, received_date, fmt, encoding, file_status in files:
+        reports[submission_id] = {
+            "submission_id": submission_id,
+            "file_name": file_name,
+            "received_date": str(received_date),
+            "format": fmt,
+            "encoding": encoding,
+            "status": file_status,
+            "rows_received": 0,
+            "rows_accepted": 0,
+            "rows_quarantined": 0,
+            "products": [],
+            "problems": [],
+        }
+    counts = connection.execute(
+        """select submission_id, count(*), count(*) filter (where row_status = 'accepted')
+           from intermediate.int_submission_row_outcomes group by submission_id"""
+    ).fetchall()
+    for submission_id, received, accepted in counts:
+        if submission_id in reports:
+            reports[submission_id].update(rows_received=received, rows_accepted=accepted, rows_quarantined=received - accepted)
+    problems: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in connection.execute(
+        """select submission_id, source_sheet, source_row, column_name, product_key, code, severity, message_en, message_zh
+           from raw.problems"""
+    ).fetchall():
+        submission_id, sheet, source_row, column, product_key, code, severity, message_en, message_zh = row
+        problems[submission_id].append(
+            {"sheet": sheet or None, "row": source_row, "column": column, "product": product_key, "code": code,
+             "severity": severity, "message_en": message_en, "message_zh": message_zh}
+        )
+    for row in connection.execute(
+        """select submission_id, source_sheet, source_row, product_key, column_name, code, details
+           from intermediate.int_product_problems"""
+    ).fetchall():
+        problems[row[0]].append(_graph_problem(row))
+    products = connection.execute(
+        """select p.submission_id, p.product_key,
+                  strftime(p.reporting_period_start, '%Y-%m-%d') || '..' || strftime(p.reporting_period_end, '%Y-%m-%d'),
+                  p.is_current, bool_and(o.row_status = 'accepted'), p.disclosure
+           from intermediate.int_submission_products p
+           left join intermediate.int_submission_row_outcomes o
+             on o.submission_id = p.submission_id and o.product_key = p.product_key
+           group by all"""
+    ).fetchall()
+    for submission_id, product_key, period, is_current, accepted, disclosure in products:
+        if submission_id not in reports:
+            continue
+        status = ("accepted" if accepted else "quarantined") if is_current else "superseded"
+        reports[submission_id]["products"].append(
+            {"product": product_key, "period": period, "status": status, "disclosure": disclosure}
+        )
+    for submission_id, report in reports.items():
+        report["products"].sort(key=lambda p: (p["product"] or "", p["period"] or ""))
+        report["problems"] = sorted(
+            problems.get(submission_id, []),
+            key=lambda p: (p.get("sheet") or "", p.get("row") or 0, p.get("column") or "", p.get("code") or "", p.get("product") or ""),
+        )
+        if report["status"] == "read":
+            report["status"] = "accepted" if report["rows_quarantined"] == 0 else (
+                "quarantined" if report["rows_accepted"] == 0 else "partially accepted"
+            )
+    return reports
+
+
+def write_submission_feedback(home: Home, connection: duckdb.DuckDBPyConnection, as_of: str) -> dict[str, int]:
+    """Write the report of every submission; returns totals of rows received, accepted, quarantined."""
+    totals = {"submissions": 0, "rows_received": 0, "rows_accepted": 0, "rows_quarantined": 0, "files_quarantined": 0}
+    for submission_id, report in submission_reports(connection, as_of).items():
+        write_report(home, submission_id, report)
+        totals["submissions"] += 1
+        totals["files_quarantined"] += report["status"] == "quarantined" and report["rows_received"] == 0
+        for key in ("rows_received", "rows_accepted", "rows_quarantined"):
+            totals[key] += report[key]
+    return totals

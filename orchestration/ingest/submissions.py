@@ -1,0 +1,179 @@
+"""Company submissions: landing/submissions/* → archive + raw.submission_rows / raw.pact_footprints.
+
+Every received row is stored exactly as received; every problem found is stored beside it. A file
+that cannot be read at all is quarantined whole with one file-level problem. Nothing here can stop
+a run: whatever a file holds, the outcome is a record, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orchestration import pact
+from orchestration.home import Home
+from orchestration.ingest.archive import LandedFile, archive, landed_files
+from orchestration.ingest.rules import PACT_RULES, add_row_problems, load_reference_tables
+from orchestration.io.readers import read_submission
+from orchestration.problems import FileRejected, Problem
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+PACT_COLUMNS = (
+    "pact_id", "spec_version", "company_uscc", "company_name", "product_code", "product_name",
+    "product_category", "hs_code", "declared_unit", "product_mass_kg", "reporting_period_start",
+    "reporting_period_end", "pcf_excl_biogenic_kgco2e_per_unit", "pcf_incl_biogenic_kgco2e_per_unit",
+    "primary_data_share_pct", "dqr", "gwp_set",
+)
+
+
+@dataclass(frozen=True)
+class ParsedSubmission:
+    """What one file holds: rows of a tabular file, or footprints of a PACT file, and warnings."""
+
+    format: str
+    encoding: str | None
+    rows: pa.Table | None = None
+    footprints: list[dict] | None = None
+    warnings: tuple[Problem, ...] = ()
+
+
+def parse_submission(path: Path, max_bytes: int = MAX_FILE_BYTES) -> ParsedSubmission:
+    """Read a submission file of any accepted kind; raises FileRejected for a file that can't be read."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return ParsedSubmission("json", "utf-8", footprints=pact.read_pact_file(path, max_bytes=max_bytes))
+    read = read_submission(path, max_bytes=max_bytes)
+    return ParsedSubmission(read.format, read.encoding, rows=read.table, warnings=tuple(read.warnings))
+
+
+def _insert_problem(connection: duckdb.DuckDBPyConnection, submission_id: str, problem: Problem) -> None:
+    connection.execute(
+        "insert into raw.problems values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            submission_id,
+            problem.sheet,
+            problem.row,
+            problem.column,
+            problem.product,
+            problem.code,
+            problem.severity,
+            problem.message_en,
+            problem.message_zh,
+        ],
+    )
+
+
+def _store_rows(connection: duckdb.DuckDBPyConnection, submission_id: str, rows: pa.Table) -> None:
+    connection.register("incoming_rows", rows)
+    connection.execute(
+        "insert into raw.submission_rows by name select ? as submission_id, * from incoming_rows",
+        [submission_id],
+    )
+    connection.unregister("incoming_rows")
+    connection.execute(
+        "create or replace temp table new_rows as select * from raw.submission_rows where submission_id = ?",
+        [submission_id],
+    )
+    add_row_problems(connection, "new_rows")
+
+
+def _store_footprints(connection: duckdb.DuckDBPyConnection, submission_id: str, footprints: list[dict]) -> None:
+    records = [
+        {"submission_id": submission_id, "source_row": index, **{key: record.get(key) for key in PACT_COLUMNS}}
+        for index, record in enumerate(footprints, start=1)
+    ]
+    table = pa.Table.from_pylist(records)
+    connection.register("incoming_footprints", table)
+    connection.execute("insert into raw.pact_footprints by name select * from incoming_footprints")
+    connection.unregister("incoming_footprints")
+    connection.execute(
+        """create or replace temp table new_rows as
+           select submission_id, '' as source_sheet, source_row, company_uscc, product_code, product_category,
+                  declared_unit, hs_code, reporting_period_start, reporting_period_end
+           from raw.pact_footprints where submission_id = ?""",
+        [submission_id],
+    )
+    add_row_problems(connection, "new_rows", rules=PACT_RULES, consistency=False)
+
+
+def ingest_file(
+    connection: duckdb.DuckDBPyConnection,
+    home: Home,
+    landed: LandedFile,
+    received_date: date,
+    received_seq: int,
+    kind: str = "submission",
+) -> str:
+    """Archive, read and record one new file in one transaction; returns 'read' or 'quarantined'."""
+    archived = archive(home, landed.path, landed.sha256)
+    submission_id = landed.submission_id
+    status, reason, fmt, encoding = "read", None, None, None
+    connection.execute("begin transaction")
+    try:
+        try:
+            parsed = parse_submission(landed.path)
+            fmt, encoding = parsed.format, parsed.encoding
+            for warning in parsed.warnings:
+                _insert_problem(connection, submission_id, warning)
+            if parsed.rows is not None:
+                _store_rows(connection, submission_id, parsed.rows)
+            else:
+                _store_footprints(connection, submission_id, parsed.footprints or [])
+        except FileRejected as rejected:
+            status, reason = "quarantined", rejected.problem.code
+            _insert_problem(connection, submission_id, rejected.problem)
+        connection.execute(
+            "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                landed.sha256,
+                submission_id,
+                kind,
+                landed.path.name,
+                landed.landing_path,
+                archived,
+                landed.size_bytes,
+                received_date,
+                received_seq,
+                fmt,
+                encoding,
+                status,
+                reason,
+            ],
+        )
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    return status
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    files_seen: int
+    files_new: int
+    files_quarantined: int
+
+
+def next_received_seq(connection: duckdb.DuckDBPyConnection) -> int:
+    return connection.execute("select coalesce(max(received_seq), 0) + 1 from raw.files").fetchone()[0]
+
+
+def ingest_submissions(connection: duckdb.DuckDBPyConnection, home: Home, received_date: date) -> IngestSummary:
+    """Take in every submission file in landing/ not received before (by content)."""
+    landed = landed_files(home, "submissions")
+    known = {row[0] for row in connection.execute("select file_sha256 from raw.files").fetchall()}
+    new = [f for f in landed if f.sha256 not in known]
+    # The same bytes under two names in one night are one submission.
+    unique = list({f.sha256: f for f in reversed(new)}.values())[::-1]
+    if unique:
+        load_reference_tables(connection)
+    seq = next_received_seq(connection)
+    quarantined = 0
+    for offset, landed_file in enumerate(unique):
+        if ingest_file(connection, home, landed_file, received_date, seq + offset) == "quarantined":
+            quarantined += 1
+    return IngestSummary(len(landed), len(unique), quarantined)

@@ -1,0 +1,334 @@
+"""The publish step: the warehouse's published marts → an immutable, versioned release (SPEC §6).
+
+What is published is declared where the data is defined: a dbt mart whose YAML sets
+`config.meta.publish: public` (or `restricted`) becomes a dataset of that name, with the schema,
+units and bilingual descriptions of its YAML. The release is written only when every blocking check
+passed (Dagster skips this asset otherwise) and only when its inputs changed since the current one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from orchestration import pact
+from orchestration.feedback import write_submission_feedback
+from orchestration.home import DBT_PROJECT_DIR, Home
+from orchestration.publish import (
+    DatasetSpec,
+    FieldSpec,
+    ReleaseInfo,
+    cleanup_stale_temp,
+    current_release,
+    next_release_id,
+    write_release,
+)
+from orchestration.resources import PcfSettings
+from orchestration.transform.project import dbt_project
+from orchestration.validate.checks import dataset_suite_names, load_results
+from orchestration.validate.report import render_validation_html, results_json
+from orchestration.warehouse import connect
+
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0",
+}
+_FRICTIONLESS_TYPES = {
+    "varchar": "string",
+    "double": "number",
+    "integer": "integer",
+    "bigint": "integer",
+    "boolean": "boolean",
+    "date": "date",
+}
+
+
+def published_specs(access: str = "public") -> list[DatasetSpec]:
+    """Dataset specs of every mart whose YAML publishes it at this access level, from the manifest."""
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    specs = []
+    for node in manifest["nodes"].values():
+        meta = node.get("config", {}).get("meta", {}) or node.get("meta", {})
+        if node["resource_type"] != "model" or meta.get("publish") != access:
+            continue
+        fields = tuple(
+            FieldSpec(
+                name=column["name"],
+                type=_FRICTIONLESS_TYPES.get((column.get("data_type") or "varchar").lower(), "string"),
+                description_en=column.get("description", ""),
+                description_zh=column.get("meta", {}).get("description_zh", ""),
+                unit=column.get("meta", {}).get("unit"),
+            )
+            for column in node["columns"].values()
+        )
+        specs.append(
+            DatasetSpec(
+                name=node["name"],
+                title_en=meta.get("title_en", node["name"]),
+                title_zh=meta.get("title_zh", node["name"]),
+                description_en=node.get("description", ""),
+                description_zh=meta.get("description_zh", ""),
+                primary_key=tuple(meta.get("primary_key", ())),
+                fields=fields,
+                access=access,
+            )
+        )
+    return sorted(specs, key=lambda spec: spec.name)
+
+
+CHANGES_SPEC = DatasetSpec(
+    name="changes",
+    title_en="Changes since the previous release",
+    title_zh="与上一发布相比的变化",
+    description_en="One row per product footprint added, removed or restated since the previous release, with the old and new values and the reason.",
+    description_zh="与上一发布相比新增、删除或重述的每个产品碳足迹一行，含旧值、新值及原因。",
+    primary_key=("product_footprint_id",),
+    fields=(
+        FieldSpec("product_footprint_id", "string", "Stable UUID of the product and reporting period", "产品及报告期的稳定唯一标识"),
+        FieldSpec("change_type", "string", "added, removed or restated", "变化类型：新增、删除、重述"),
+        FieldSpec("reason", "string", "Why: new_product, withdrawn, factor_update, resubmission or method", "原因：新产品、撤回、因子更新、重新报送、方法变化"),
+        FieldSpec("company_uscc", "string", "Unified Social Credit Code of the company", "企业统一社会信用代码"),
+        FieldSpec("product_code", "string", "The company's product code", "企业产品编码"),
+        FieldSpec("product_name", "string", "Product name", "产品名称"),
+        FieldSpec("product_category", "string", "Product category code", "产品类别代码"),
+        FieldSpec("reporting_period_start", "date", "First day of the reporting period", "报告期开始日期"),
+        FieldSpec("reporting_period_end", "date", "Last day of the reporting period", "报告期结束日期"),
+        FieldSpec("old_pcf_excl_biogenic_kgco2e_per_unit", "number", "Footprint in the previous release", "上一发布中的碳足迹", "kgCO2e per declared unit"),
+        FieldSpec("new_pcf_excl_biogenic_kgco2e_per_unit", "number", "Footprint in this release", "本发布中的碳足迹", "kgCO2e per declared unit"),
+        FieldSpec("old_factor_release_id", "string", "Factor release used before", "此前所用因子发布"),
+        FieldSpec("new_factor_release_id", "string", "Factor release used now", "现在所用因子发布"),
+    ),
+)
+_IDENTITY = ("company_uscc", "product_code", "product_name", "product_category", "reporting_period_start", "reporting_period_end")
+_RESTATEMENT_TOLERANCE = 1e-9
+
+
+def compute_changes(previous: pa.Table | None, current: pa.Table) -> pa.Table:
+    """Added, removed and restated footprints between two product_footprints tables."""
+    old = {row["product_footprint_id"]: row for row in (previous.to_pylist() if previous is not None else [])}
+    new = {row["product_footprint_id"]: row for row in current.to_pylist()}
+    rows = []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if before and after:
+            old_value, new_value = before["pcf_excl_biogenic_kgco2e_per_unit"], after["pcf_excl_biogenic_kgco2e_per_unit"]
+            if abs(new_value - old_value) <= _RESTATEMENT_TOLERANCE * max(abs(old_value), abs(new_value), 1e-300):
+                continue
+            if before["submission_id"] != after["submission_id"]:
+                reason = "resubmission"
+            elif before["factor_release_id"] != after["factor_release_id"]:
+                reason = "factor_update"
+            else:
+                reason = "method"
+            change = "restated"
+        elif after:
+            change, reason = "added", "new_product"
+        else:
+            change, reason = "removed", "withdrawn"
+        source = after or before
+        rows.append(
+            {
+                "product_footprint_id": key,
+                "change_type": change,
+                "reason": reason,
+                **{column: source[column] for column in _IDENTITY},
+                "old_pcf_excl_biogenic_kgco2e_per_unit": before["pcf_excl_biogenic_kgco2e_per_unit"] if before else None,
+                "new_pcf_excl_biogenic_kgco2e_per_unit": after["pcf_excl_biogenic_kgco2e_per_unit"] if after else None,
+                "old_factor_release_id": before["factor_release_id"] if before else None,
+                "new_factor_release_id": after["factor_release_id"] if after else None,
+            }
+        )
+    schema = pa.schema(
+        [
+            (f.name, {"string": pa.string(), "number": pa.float64(), "date": pa.date32()}[f.type])
+            for f in CHANGES_SPEC.fields
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a release was built from; equal provenance means nothing to publish."""
+
+    submissions: list[str]
+    factor_releases: list[dict]
+    gwp_set: str
+    method: str
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()
+
+    def as_dict(self) -> dict:
+        return {
+            "submissions": self.submissions,
+            "factor_releases": self.factor_releases,
+            "gwp_set": self.gwp_set,
+            "method": self.method,
+        }
+
+
+def method_version() -> str:
+    """A hash of the dbt project's models, seeds and macros: a change to them is a change of method."""
+    digest = hashlib.sha256()
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        if path.is_file() and path.suffix in {".sql", ".csv", ".yml"} and "target" not in path.parts:
+            digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def provenance(connection, as_of: str, gwp_set: str) -> Provenance:
+    submissions = [
+        row[0]
+        for row in connection.execute(
+            "select file_sha256 from raw.files where received_date <= ? order by file_sha256", [as_of]
+        ).fetchall()
+    ]
+    releases = [
+        {"release_id": r[0], "publisher": r[1], "published_date": str(r[2]), "license": r[3], "sha256": r[4]}
+        for r in connection.execute(
+            """select release_id, publisher, published_date, license, metadata_sha256 || ':' || factors_sha256
+               from raw.factor_releases
+               where release_status = 'accepted' and published_date <= ?
+               order by published_date, release_id""",
+            [as_of],
+        ).fetchall()
+    ]
+    return Provenance(submissions, releases, gwp_set, method_version())
+
+
+def _previous_provenance(home: Home) -> tuple[str | None, str | None]:
+    release_id = current_release(home.publish)
+    if release_id is None:
+        return None, None
+    path = home.publish / "releases" / release_id / "provenance.json"
+    if not path.exists():
+        return release_id, None
+    return release_id, json.loads(path.read_text()).get("fingerprint")
+
+
+def _read_previous(home: Home, release_id: str | None, name: str) -> pa.Table | None:
+    if release_id is None:
+        return None
+    path = home.publish / "releases" / release_id / f"{name}.parquet"
+    return pq.read_table(path) if path.exists() else None
+
+
+def dbt_test_results(home: Home) -> list[dict]:
+    """dbt tests of this run, for the validation report."""
+    path = home.root / "dbt" / "target" / "run_results.json"
+    if not path.exists():
+        return []
+    results = json.loads(path.read_text())["results"]
+    return sorted(
+        (
+            {
+                "name": result["unique_id"].split(".", 2)[-1],
+                "kind": "dbt test",
+                "success": result["status"] == "pass",
+                "message": result.get("message") or result["status"],
+            }
+            for result in results
+            if result["unique_id"].startswith(("test.", "unit_test."))
+        ),
+        key=lambda test: test["name"],
+    )
+
+
+@asset(
+    key=AssetKey("submission_feedback"),
+    group_name="publish",
+    deps=[AssetKey("int_submission_row_outcomes"), AssetKey("int_product_problems")],
+    pool="duckdb",
+)
+def submission_feedback(context: AssetExecutionContext, settings: PcfSettings) -> MaterializeResult:
+    """One report per submission under feedback/: rows received, accepted, quarantined, every problem."""
+    home = settings.pcf_home()
+    with connect(home.root, read_only=True) as connection:
+        totals = write_submission_feedback(home, connection, settings.as_of_date().isoformat())
+    context.log.info(f"feedback written: {totals}")
+    return MaterializeResult(metadata=totals)
+
+
+@asset(
+    key=AssetKey("release"),
+    group_name="publish",
+    deps=[AssetKey(spec.name) for spec in published_specs()] + [AssetKey("submission_feedback")],
+    pool="duckdb",
+)
+def release(context: AssetExecutionContext, settings: PcfSettings) -> MaterializeResult:
+    """publish/releases/<release_id>/ and then publish/LATEST, when the inputs changed since the current release."""
+    home = settings.pcf_home()
+    as_of = settings.as_of_date().isoformat()
+    specs = published_specs()
+    with connect(home.root, read_only=True) as connection:
+        inputs = provenance(connection, as_of, settings.gwp())
+        tables = {
+            spec.name: connection.sql(f"select * from main.{spec.name}").fetch_arrow_table() for spec in specs
+        }
+        products = connection.execute("select count(*) from intermediate.int_product_footprints").fetchone()[0]
+    previous_id, previous_fingerprint = _previous_provenance(home)
+    if previous_fingerprint == inputs.fingerprint:
+        context.log.info(f"inputs unchanged since release {previous_id}: nothing new to publish")
+        return MaterializeResult(metadata={"published": False, "release_id": previous_id or "", "reason": "unchanged"})
+
+    cleanup_stale_temp(home.publish)
+    release_id = next_release_id(home.publish / "releases", as_of)
+    changes = compute_changes(_read_previous(home, previous_id, "product_footprints"), tables["product_footprints"])
+    datasets = [(spec, tables[spec.name]) for spec in specs] + [(CHANGES_SPEC, changes)]
+
+    created = f"{as_of}T00:00:00Z"
+    footprint_rows = tables["product_footprints"].to_pylist()
+    extra: dict[str, bytes] = {}
+    for version, export in (("v2", pact.to_pact_v2), ("v3", pact.to_pact_v3)):
+        payload, _skipped = export(footprint_rows, created)
+        extra[f"pact/product_footprints.{version}.json"] = pact.pact_json_bytes(payload)
+    suites = load_results(home, dataset_suite_names([spec.name for spec in specs]))
+    tests = dbt_test_results(home)
+    extra["validation/index.html"] = render_validation_html(f"Validation report {release_id}", suites, tests).encode()
+    extra["validation/results.json"] = results_json(suites, tests)
+    extra["provenance.json"] = (
+        json.dumps({**inputs.as_dict(), "fingerprint": inputs.fingerprint}, indent=2, sort_keys=True) + "\n"
+    ).encode()
+
+    change_counts = {kind: 0 for kind in ("added", "removed", "restated")}
+    for kind in changes.column("change_type").to_pylist():
+        change_counts[kind] += 1
+    info = ReleaseInfo(
+        release_id=release_id,
+        as_of=as_of,
+        previous_release_id=previous_id,
+        title_en="Shandong product carbon footprint disclosures",
+        title_zh="山东省产品碳足迹信息披露",
+        license=LICENSE,
+        sources=[
+            {"title": f"Factor release {r['release_id']} ({r['publisher']}, {r['published_date']})", "path": f"factors/{r['release_id']}"}
+            for r in inputs.factor_releases
+        ],
+        summary={
+            "public_products": tables["product_footprints"].num_rows,
+            "accepted_products": products,
+            "companies": len(set(tables["product_footprints"].column("company_uscc").to_pylist())),
+            "factors_in_effect": tables["emission_factors"].num_rows,
+            "changes_added": change_counts["added"],
+            "changes_removed": change_counts["removed"],
+            "changes_restated": change_counts["restated"],
+            "checks_passed": sum(1 for s in suites for o in s.results if o.success) + sum(t["success"] for t in tests),
+            "checks_failed": sum(1 for s in suites for o in s.results if not o.success) + sum(not t["success"] for t in tests),
+        },
+        gwp_set=settings.gwp(),
+    )
+    folder = write_release(home.publish, info, datasets, extra_files=extra)
+    context.log.info(f"published release {release_id} at {folder}")
+    return MaterializeResult(
+        metadata={"published": True, "release_id": release_id, "path": str(folder), **info.summary}
+    )

@@ -1,0 +1,84 @@
+"""Small, durable file operations shared by the writers: synced writes, directory fsync, checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+
+_CHUNK = 1 << 20
+
+
+def write_bytes_synced(path: Path, data: bytes) -> None:
+    """Write `data` to `path` (creating parent folders) and fsync it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so readers see the old or the new content, never a half file."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a directory so that renames and new entries in it survive a crash (no-op where unsupported)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    """fsync every file and directory under `root` (files first, then their folders, root last)."""
+    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
+        for name in filenames:
+            with open(os.path.join(dirpath, name), "rb") as handle:
+                os.fsync(handle.fileno())
+        fsync_dir(Path(dirpath))
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def safe_relpath(relpath: str) -> PurePosixPath:
+    """Check that `relpath` is a plain relative POSIX path inside a folder; return it normalised."""
+    if not relpath or "\\" in relpath or "\x00" in relpath:
+        raise ValueError(f"not a safe relative path: {relpath!r}")
+    pure = PurePosixPath(relpath)
+    if pure.is_absolute() or any(part in ("", ".", "..") for part in relpath.split("/")):
+        raise ValueError(f"not a safe relative path: {relpath!r}")
+    if any(part.startswith(".") for part in pure.parts):
+        raise ValueError(f"hidden files are not published: {relpath!r}")
+    return pure
+
+
+def list_files(root: Path) -> list[str]:
+    """All files under `root` as sorted POSIX relative paths."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())

@@ -1,0 +1,111 @@
+"""Run the nightly job in-process, as `pcf run` does, and say plainly what happened."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.home import Home, today_in_pilot
+
+EXIT_OK, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int
+    release_id: str | None = None
+    published: bool = False
+    failed_checks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+
+def _materialization_metadata(result, key: str) -> dict:
+    from dagster import AssetKey
+
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key == AssetKey(key):
+            return {name: getattr(value, "value", value) for name, value in materialization.metadata.items()}
+    return {}
+
+
+def run_nightly(
+    home: Home,
+    as_of: date | None = None,
+    gwp_set: str | None = None,
+    approve_drift: bool = False,
+    console: Console | None = None,
+) -> RunOutcome:
+    """Execute `nightly_job` in this process against `home`; never raises for a failed run."""
+    os.environ["PCF_HOME"] = str(home.root)
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    console = console or Console()
+    as_of = as_of or today_in_pilot()
+    settings = {"home": str(home.root), "as_of": as_of.isoformat(), "approve_drift": approve_drift}
+    if gwp_set:
+        settings["gwp_set"] = gwp_set
+    job = defs.resolve_job_def("nightly_job")
+    with console.status(f"running the nightly job for {as_of} in {home.root} …"):
+        result = job.execute_in_process(
+            run_config={"resources": {"settings": {"config": settings}}},
+            instance=DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+    outcome = RunOutcome(EXIT_OK)
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            outcome.failed_checks.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name} — {evaluation.description or ''}")
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.event_specific_data.error
+            outcome.errors.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+    release = _materialization_metadata(result, "release")
+    outcome.metadata = {
+        "ingest": _materialization_metadata(result, "raw/files"),
+        "feedback": _materialization_metadata(result, "submission_feedback"),
+        "release": release,
+    }
+    outcome.published = bool(release.get("published"))
+    outcome.release_id = release.get("release_id") or None
+    if outcome.failed_checks:
+        outcome.exit_code = EXIT_BLOCKED
+    elif not result.success or not release:
+        outcome.exit_code = EXIT_ERROR
+    _print_summary(console, home, outcome)
+    return outcome
+
+
+def _print_summary(console: Console, home: Home, outcome: RunOutcome) -> None:
+    table = Table(title="pcf run", show_header=False)
+    ingest, feedback, release = (outcome.metadata.get(k, {}) for k in ("ingest", "feedback", "release"))
+    table.add_row("files received (new)", str(ingest.get("files_new", "–")))
+    table.add_row("files quarantined whole", str(feedback.get("files_quarantined", "–")))
+    table.add_row("rows received", str(feedback.get("rows_received", "–")))
+    table.add_row("rows accepted", str(feedback.get("rows_accepted", "–")))
+    table.add_row("rows quarantined", str(feedback.get("rows_quarantined", "–")))
+    table.add_row("products computed", str(release.get("accepted_products", "–")))
+    table.add_row("public products", str(release.get("public_products", "–")))
+    table.add_row("checks passed / failed", f"{release.get('checks_passed', '–')} / {release.get('checks_failed', len(outcome.failed_checks))}")
+    console.print(table)
+    if outcome.exit_code == EXIT_BLOCKED:
+        console.print("[bold red]Validation blocked publishing[/]; the previous release stays current. Failed checks:")
+        for check in outcome.failed_checks:
+            console.print(f"  - {check}")
+    elif outcome.exit_code == EXIT_ERROR:
+        console.print("[bold red]The run failed[/]; nothing was published.")
+        for error in outcome.errors:
+            console.print(f"  - {error}")
+    elif outcome.published:
+        folder = home.publish / "releases" / str(outcome.release_id)
+        console.print(f"[bold green]Published release {outcome.release_id}[/] at {folder}")
+        console.print(f"Browse it: open {home.publish / 'index.html'} or run `pcf serve --home {home.root}`")
+    else:
+        console.print(f"Nothing changed since release {outcome.release_id}; nothing new published.")

@@ -1,0 +1,24 @@
+"""Prepare the dbt manifest at set-up (`make prepare`), never at import: `python -m orchestration.transform.prepare`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from orchestration.home import DBT_PROJECT_DIR
+
+
+def prepare() -> None:
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    subprocess.run(
+        [dbt, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        check=True,
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+    )
+
+
+if __name__ == "__main__":
+    prepare()

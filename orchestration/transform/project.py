@@ -1,0 +1,28 @@
+"""The dbt project (models/) as Dagster sees it."""
+
+from __future__ import annotations
+
+import json
+from dagster_dbt import DbtProject
+
+from orchestration.home import DBT_PROJECT_DIR, Home
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_vars(as_of: str, gwp_set: str) -> dict[str, str]:
+    return {"as_of": as_of, "gwp_set": gwp_set}
+
+
+def dbt_build_args(as_of: str, gwp_set: str) -> list[str]:
+    """The dbt CLI arguments of a nightly build: a pure function, so it can be tested alone."""
+    return ["build", "--vars", json.dumps(dbt_vars(as_of, gwp_set), sort_keys=True)]
+
+
+def dbt_env(home: Home) -> dict[str, str]:
+    """Environment for a dbt invocation against the home's warehouse."""
+    return {
+        "PCF_DUCKDB_PATH": str(home.duckdb),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }

@@ -1,0 +1,78 @@
+"""GX suites as Dagster asset checks: one suite per published dataset, named as the dataset.
+
+`expectations/<name>.json` validates the asset `<name>` (a dbt mart in the warehouse): adding a
+published dataset with its suite adds its check, with nothing to register. A check fails when an
+expectation marked blocking fails, and a failed check stops the publish step. Every result is kept
+under $PCF_HOME/validation/ so the release carries the report of the checks that let it through.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
+
+from orchestration.home import Home
+from orchestration.resources import PcfSettings
+from orchestration.validate.gx import SuiteResult, run_suite, suite_names
+from orchestration.warehouse import connect
+
+
+def results_dir(home: Home):
+    return home.root / "validation"
+
+
+def save_result(home: Home, result: SuiteResult) -> None:
+    folder = results_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{result.suite_name}.json").write_text(result.to_json())
+
+
+def load_results(home: Home, names: list[str]) -> list[SuiteResult]:
+    found = []
+    for name in names:
+        path = results_dir(home) / f"{name}.json"
+        if path.exists():
+            found.append(SuiteResult.from_dict(json.loads(path.read_text())))
+    return found
+
+
+def validate_table(home: Home, table_name: str, suite_name: str | None = None) -> SuiteResult:
+    """Run the suite on the warehouse table `main.<table_name>` and keep the result."""
+    with connect(home.root, read_only=True) as connection:
+        table = connection.sql(f"select * from main.{table_name}").fetch_arrow_table()
+    result = run_suite(suite_name or table_name, table)
+    save_result(home, result)
+    return result
+
+
+def suite_check(dataset: str):
+    """The blocking asset check that runs `expectations/<dataset>.json` on the asset `<dataset>`."""
+
+    @asset_check(
+        asset=AssetKey(dataset),
+        name=f"{dataset}_expectations",
+        blocking=True,
+        description=f"Great Expectations suite expectations/{dataset}.json on the published dataset.",
+        pool="duckdb",
+    )
+    def _check(settings: PcfSettings) -> AssetCheckResult:
+        result = validate_table(settings.pcf_home(), dataset)
+        failures = result.blocking_failures
+        return AssetCheckResult(
+            passed=not failures,
+            severity=AssetCheckSeverity.ERROR,
+            description=result.failure_summary() if failures else "all blocking expectations met",
+            metadata={
+                "evaluated": result.statistics.get("evaluated_expectations", len(result.results)),
+                "failed": len([o for o in result.results if not o.success]),
+                "blocking_failed": len(failures),
+            },
+        )
+
+    return _check
+
+
+def dataset_suite_names(datasets: list[str]) -> list[str]:
+    available = set(suite_names())
+    return [name for name in datasets if name in available]

@@ -1,0 +1,503 @@
+"""PACT JSON import and export (orchestration/pact.py).
+
+The official PACT schemas and examples are read from `../shared/pact/` (next to the repository);
+tests that need them skip when that folder is absent (a fresh clone has none).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from orchestration.pact import (
+    RECORD_KEYS,
+    decimal_string,
+    pact_json_bytes,
+    pact_unit,
+    parse_pact,
+    province_subdivision,
+    read_pact_file,
+    to_pact_v2,
+    to_pact_v3,
+)
+from orchestration.problems import FileRejected
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PACT_DIR = REPO_ROOT.parent / "shared" / "pact"
+CREATED = "2025-06-30T00:00:00+08:00"
+OFFICIAL_EXAMPLES = (
+    "v2-examples-list-footprints-response.json",
+    "v3-examples-example-1.json",
+    "v3-examples-example-2.json",
+    "v3-examples-list-footprints-response.json",
+)
+USCC = "91370200163562681G"  # registration area 370200 (Qingdao, Shandong)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+@pytest.fixture(scope="module")
+def pact_dir() -> Path:
+    if not PACT_DIR.is_dir():
+        pytest.skip("../shared/pact is absent (PACT conformance data is only present next to CI checkouts)")
+    return PACT_DIR
+
+
+@pytest.fixture(scope="module")
+def validators(pact_dir: Path) -> dict[str, Draft202012Validator]:
+    """A ProductFootprint validator per PACT version, resolving `#/components/schemas/...` refs.
+
+    Both OpenAPI documents are OpenAPI 3.1, whose schemas are JSON Schema 2020-12 (no `nullable`):
+    each whole document is registered as one resource and the validator refers into it.
+    """
+    built = {}
+    for version in ("v2", "v3"):
+        document = yaml.safe_load((pact_dir / f"{version}-openapi.yaml").read_text(encoding="utf-8"))
+        assert document["openapi"].startswith("3.1")
+        uri = f"urn:pact-openapi:{version}"
+        registry = Registry().with_resource(uri, Resource.from_contents(document, default_specification=DRAFT202012))
+        built[version] = Draft202012Validator(
+            {"$ref": f"{uri}#/components/schemas/ProductFootprint"},
+            registry=registry,
+            format_checker=FormatChecker(),
+        )
+    return built
+
+
+def schema_errors(validator: Draft202012Validator, footprint: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(footprint)]
+
+
+def footprints_of(payload: Any) -> list[dict[str, Any]]:
+    if isinstance(payload, dict) and "data" in payload:
+        return payload["data"]
+    return payload if isinstance(payload, list) else [payload]
+
+
+def product_row(number: int = 1, **overrides: Any) -> dict[str, Any]:
+    """One published product_footprints row, as the release writes it."""
+    row: dict[str, Any] = {
+        "product_footprint_id": f"00000000-0000-4000-8000-{number:012d}",
+        "company_uscc": USCC,
+        "company_name": "青岛示例电器有限公司",
+        "product_code": f"P-{number:03d}",
+        "product_name": f"Product {number}",
+        "product_category": "appliance.refrigerator",
+        "hs_code": "841821",
+        "cpc_code": "44811",
+        "declared_unit": "kg",
+        "product_mass_kg": None,
+        "reporting_period_start": "2024-01-01",
+        "reporting_period_end": "2024-12-31",
+        "system_boundary": "cradle_to_gate",
+        "pcf_excl_biogenic_kgco2e_per_unit": 2.5,
+        "pcf_incl_biogenic_kgco2e_per_unit": 2.25,
+        "raw_materials_kgco2e_per_unit": 2.0,
+        "production_kgco2e_per_unit": 0.5,
+        "distribution_kgco2e_per_unit": None,
+        "use_kgco2e_per_unit": None,
+        "end_of_life_kgco2e_per_unit": None,
+        "fossil_ghg_kgco2e_per_unit": 2.4,
+        "biogenic_co2_kg_per_unit": -0.25,
+        "primary_data_share_pct": 40.0,
+        "dqr": 2.2,
+        "dqr_class": "good",
+        "gwp_set": "AR6",
+        "factor_release_id": "SD-EF-2025-01",
+        "is_boundary_complete": True,
+        "is_verified": False,
+        "verifier_name": None,
+        "verification_date": None,
+        "grade": 2,
+        "is_label_eligible": False,
+        "submission_id": "0123456789abcdef",
+    }
+    row.update(overrides)
+    return row
+
+
+def varied_rows() -> list[dict[str, Any]]:
+    """Rows covering every way a declared unit is written, verification, gaps and odd product codes."""
+    return [
+        product_row(1),
+        product_row(2, declared_unit="t", pcf_excl_biogenic_kgco2e_per_unit=1850.0,
+                    pcf_incl_biogenic_kgco2e_per_unit=1850.0, raw_materials_kgco2e_per_unit=1500.0,
+                    production_kgco2e_per_unit=350.0, fossil_ghg_kgco2e_per_unit=None,
+                    product_category="steel.hot_rolled", hs_code="7208390000", cpc_code="41231",
+                    is_verified=True, verifier_name="中国质量认证中心", verification_date="2025-03-15"),
+        product_row(3, declared_unit="L", pcf_excl_biogenic_kgco2e_per_unit=0.61,
+                    pcf_incl_biogenic_kgco2e_per_unit=0.58, product_category="beer.bottled", hs_code=None,
+                    system_boundary="cradle_to_grave", distribution_kgco2e_per_unit=0.05,
+                    use_kgco2e_per_unit=0.0, end_of_life_kgco2e_per_unit=0.01, is_boundary_complete=False),
+        product_row(4, declared_unit="piece", product_mass_kg=65.5, pcf_excl_biogenic_kgco2e_per_unit=412.345678,
+                    pcf_incl_biogenic_kgco2e_per_unit=410.0, raw_materials_kgco2e_per_unit=400.0,
+                    production_kgco2e_per_unit=12.345678, product_code="RF/500:白色 #2",
+                    dq_technological=1.5, dq_geographical=2.0, dq_temporal=2.25),
+        product_row(5, declared_unit="head_year", product_mass_kg=120.0, product_category="livestock.pigs",
+                    pcf_excl_biogenic_kgco2e_per_unit=390.0, pcf_incl_biogenic_kgco2e_per_unit=375.0,
+                    hs_code="010392", cpc_code="02140", primary_data_share_pct=100.0),
+        product_row(6, declared_unit="MJ", pcf_excl_biogenic_kgco2e_per_unit=0.0000123,
+                    pcf_incl_biogenic_kgco2e_per_unit=0.0000123, gwp_set="AR5",
+                    company_uscc="91110000100000000X", dqr=None, grade=None, primary_data_share_pct=None),
+    ]
+
+
+# ------------------------------------------------------------------------------- official examples
+
+
+@pytest.mark.parametrize("name", OFFICIAL_EXAMPLES)
+def test_every_official_example_parses(pact_dir: Path, name: str) -> None:
+    path = pact_dir / name
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    records = read_pact_file(path)
+    assert [record["pact_id"] for record in records] == [item["id"] for item in footprints_of(payload)]
+    for record in records:
+        assert tuple(record) == RECORD_KEYS
+        assert record["spec_version"][0] in "23"
+        assert isinstance(record["pcf_excl_biogenic_kgco2e_per_unit"], float)
+        assert record["declared_unit"] in {"L", "kg"}
+        assert record["reporting_period_start"] <= record["reporting_period_end"]
+        assert record["gwp_set"] == "AR6"
+
+
+def test_official_examples_read_in_detail(pact_dir: Path) -> None:
+    (v2,) = read_pact_file(pact_dir / "v2-examples-list-footprints-response.json")
+    assert v2["declared_unit"] == "L" and v2["pcf_excl_biogenic_kgco2e_per_unit"] == 1.63
+    assert v2["pcf_incl_biogenic_kgco2e_per_unit"] == 1.85
+    # referencePeriodEnd is exclusive: 2022-01-01T00:00:00Z ends the period on 2021-12-31.
+    assert (v2["reporting_period_start"], v2["reporting_period_end"]) == ("2021-01-01", "2021-12-31")
+    assert v2["cpc_code"] == "6398" and v2["dqr"] is None and v2["dqr_pact_v2"] == pytest.approx(1.96)
+    assert v2["product_code"] == "urn:gtin:5695872369587" and v2["company_uscc"] is None
+    assert v2["is_verified"] is False
+
+    (twelve_litres,) = read_pact_file(pact_dir / "v3-examples-example-2.json")
+    assert twelve_litres["declared_unit"] == "L" and twelve_litres["declared_unit_amount"] == 12
+    # 3.x values are per declaredUnitAmount (12 L): divided to per ONE litre.
+    assert twelve_litres["pcf_excl_biogenic_kgco2e_per_unit"] == pytest.approx(5.14 / 12)
+    assert twelve_litres["pcf_incl_biogenic_kgco2e_per_unit"] == pytest.approx(-14.22 / 12)
+    assert twelve_litres["product_mass_kg"] == pytest.approx(9.468 / 12)
+    assert twelve_litres["dqr"] == pytest.approx((2.5 + 4.1 + 1.3) / 3)
+    assert twelve_litres["geography"] == "US" and twelve_litres["cpc_code"] == "1234"
+
+    (example_1,) = read_pact_file(pact_dir / "v3-examples-example-1.json")
+    assert example_1["geography"] == "US-TX" and example_1["primary_data_share_pct"] == 12.9
+
+
+def test_validator_accepts_official_examples_and_catches_errors(
+    pact_dir: Path, validators: dict[str, Draft202012Validator]
+) -> None:
+    for name in OFFICIAL_EXAMPLES:
+        version = name[:2]
+        for footprint in footprints_of(json.loads((pact_dir / name).read_text(encoding="utf-8"))):
+            assert schema_errors(validators[version], footprint) == [], name
+
+    v3 = footprints_of(json.loads((pact_dir / "v3-examples-example-1.json").read_text(encoding="utf-8")))[0]
+    assert schema_errors(validators["v3"], {key: value for key, value in v3.items() if key != "pcf"})
+    assert schema_errors(validators["v3"], {**v3, "created": "yesterday"})  # format: date-time is checked
+    assert schema_errors(validators["v3"], {**v3, "id": "not-a-uuid"})  # format: uuid is checked
+    bad_decimal = {**v3, "pcf": {**v3["pcf"], "pcfExcludingBiogenicUptake": "1.2e-3"}}
+    assert schema_errors(validators["v3"], bad_decimal)  # via $ref to #/components/schemas/Decimal
+    two_geographies = {**v3, "pcf": {**v3["pcf"], "geographyCountry": "US"}}
+    assert schema_errors(validators["v3"], two_geographies)
+    v2 = footprints_of(json.loads((pact_dir / OFFICIAL_EXAMPLES[0]).read_text(encoding="utf-8")))[0]
+    assert schema_errors(validators["v2"], {**v2, "pcf": {**v2["pcf"], "declaredUnit": "piece"}})
+
+
+# ----------------------------------------------------------------------------------------- export
+
+
+def test_exports_conform_to_the_pact_schemas(validators: dict[str, Draft202012Validator]) -> None:
+    rows = varied_rows()
+    for version, export in (("v2", to_pact_v2), ("v3", to_pact_v3)):
+        payload, skipped = export(rows, CREATED)
+        assert skipped == {}
+        assert len(payload["data"]) == len(rows)
+        for footprint in payload["data"]:
+            assert schema_errors(validators[version], footprint) == [], (version, footprint["id"])
+        json.loads(pact_json_bytes(payload))  # plain JSON, no NaN
+
+
+def test_export_conventions() -> None:
+    payload, _ = to_pact_v3([product_row(7, product_code="A/B 1")], CREATED)
+    (footprint,) = payload["data"]
+    assert footprint["id"] == "00000000-0000-4000-8000-000000000007"
+    assert footprint["created"] == CREATED and footprint["status"] == "Active"
+    assert footprint["companyIds"] == [f"urn:uscc:{USCC}"]
+    assert footprint["productIds"] == [f"urn:pcf-sd:product:{USCC}:A%2FB%201"]
+    assert footprint["productClassifications"] == [
+        "urn:pcf-sd:category:appliance.refrigerator",
+        "urn:pact:productclassification:hs:841821",
+        "urn:pact:productclassification:un-cpc:44811",
+    ]
+    pcf = footprint["pcf"]
+    assert pcf["geographyCountrySubdivision"] == "CN-SD"
+    assert pcf["referencePeriodStart"] == "2024-01-01T00:00:00+08:00"
+    assert pcf["referencePeriodEnd"] == "2025-01-01T00:00:00+08:00"  # exclusive end
+    assert pcf["ipccCharacterizationFactors"] == ["AR6"] and pcf["crossSectoralStandards"] == ["ISO14067"]
+    assert pcf["exemptedEmissionsPercent"] == "0" and pcf["primaryDataShare"] == "40"
+    assert "dqi" not in pcf and "2.2 (good)" in footprint["comment"]
+    assert "Cradle-to-gate" in pcf["boundaryProcessesDescription"]
+    assert "secondaryEmissionFactorSources" in pcf and "verification" not in pcf
+
+    v2_payload, _ = to_pact_v2([product_row(7)], CREATED)
+    v2_pcf = v2_payload["data"][0]["pcf"]
+    assert v2_pcf["characterizationFactors"] == "AR6" and v2_pcf["crossSectoralStandardsUsed"] == ["ISO Standard 14067"]
+    assert v2_payload["data"][0]["productCategoryCpc"] == "44811" and v2_payload["data"][0]["version"] == 1
+    assert v2_pcf["primaryDataShare"] == 40.0 and "dqi" not in v2_pcf and "assurance" not in v2_pcf
+
+
+def test_declared_units_pact_lacks_are_expressed_per_kilogram_or_skipped() -> None:
+    tonne = product_row(1, declared_unit="t", pcf_excl_biogenic_kgco2e_per_unit=1850.0)
+    piece = product_row(2, declared_unit="piece", product_mass_kg=50.0, pcf_excl_biogenic_kgco2e_per_unit=400.0)
+    head_year = product_row(3, declared_unit="head_year", product_mass_kg=None)
+    teu = product_row(4, declared_unit="TEU", product_mass_kg=None)
+    piece_without_mass = product_row(5, declared_unit="piece", product_mass_kg=None)
+
+    v3, skipped_v3 = to_pact_v3([tonne, piece, head_year, teu, piece_without_mass], CREATED)
+    by_id = {footprint["id"][-1]: footprint["pcf"] for footprint in v3["data"]}
+    assert (by_id["1"]["declaredUnitOfMeasurement"], by_id["1"]["declaredUnitAmount"]) == ("kilogram", "1000")
+    assert by_id["1"]["pcfExcludingBiogenicUptake"] == "1850" and by_id["1"]["productMassPerDeclaredUnit"] == "1000"
+    assert (by_id["2"]["declaredUnitOfMeasurement"], by_id["2"]["productMassPerDeclaredUnit"]) == ("piece", "50")
+    assert list(skipped_v3) == [head_year["product_footprint_id"], teu["product_footprint_id"],
+                                piece_without_mass["product_footprint_id"]]
+    assert "head_year" in skipped_v3[head_year["product_footprint_id"]]
+
+    v2, skipped_v2 = to_pact_v2([tonne, piece, head_year], CREATED)
+    by_id = {footprint["id"][-1]: footprint for footprint in v2["data"]}
+    assert by_id["1"]["pcf"]["declaredUnit"] == "kilogram" and by_id["1"]["pcf"]["unitaryProductAmount"] == "1"
+    assert by_id["1"]["pcf"]["pCfExcludingBiogenic"] == "1.85"  # per kilogram
+    assert by_id["2"]["pcf"]["declaredUnit"] == "kilogram"  # PACT 2.x has no piece
+    assert by_id["2"]["pcf"]["pCfExcludingBiogenic"] == "8"  # 400 kgCO2e per 50 kg piece
+    assert "no declared unit for 'piece'" in by_id["2"]["comment"]
+    assert list(skipped_v2) == [head_year["product_footprint_id"]]
+
+
+def test_rows_pact_cannot_hold_are_skipped_with_a_reason() -> None:
+    no_cpc = product_row(1, cpc_code=None)
+    negative = product_row(2, pcf_excl_biogenic_kgco2e_per_unit=-1.0, fossil_ghg_kgco2e_per_unit=None)
+    payload, skipped = to_pact_v2([no_cpc, negative, product_row(3)], CREATED)
+    assert len(payload["data"]) == 1
+    assert "productCategoryCpc" in skipped[no_cpc["product_footprint_id"]]
+    assert ">= 0" in skipped[negative["product_footprint_id"]]
+    payload_v3, skipped_v3 = to_pact_v3([no_cpc], CREATED)  # 3.x does not need a CPC code
+    assert skipped_v3 == {} and len(payload_v3["data"]) == 1
+
+
+def test_export_is_deterministic_and_sorted() -> None:
+    rows = varied_rows()
+    shuffled = rows[:]
+    random.Random(7).shuffle(shuffled)
+    for export in (to_pact_v2, to_pact_v3):
+        first, second = export(rows, CREATED)[0], export(shuffled, CREATED)[0]
+        assert pact_json_bytes(first) == pact_json_bytes(second)
+        keys = [(f["companyIds"][0], f["productIds"][0]) for f in first["data"]]
+        assert keys == sorted(keys)
+
+
+def test_export_refuses_programming_errors() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        to_pact_v3([product_row()], "2025-06-30")
+    with pytest.raises(ValueError, match="more than once"):
+        to_pact_v3([product_row(1), product_row(1)], CREATED)
+    with pytest.raises(ValueError, match="not a UUID"):
+        to_pact_v3([product_row(1, product_footprint_id="P-1")], CREATED)
+
+
+# ------------------------------------------------------------------------------------- round trip
+
+
+@pytest.mark.parametrize("export", [to_pact_v2, to_pact_v3], ids=["v2", "v3"])
+def test_round_trip_through_our_import(tmp_path: Path, export: Any) -> None:
+    rows = varied_rows()
+    payload, skipped = export(rows, CREATED)
+    assert skipped == {}
+    path = tmp_path / "export.json"
+    path.write_bytes(pact_json_bytes(payload))
+    records = {record["pact_id"]: record for record in read_pact_file(path)}
+    v3 = export is to_pact_v3
+
+    for row in rows:
+        record = records[row["product_footprint_id"]]
+        unit = pact_unit(row, 3 if v3 else 2)
+        # Back in the importer's terms: values per ONE PACT unit (kg for t, head_year and 2.x piece).
+        per_pact_unit = 1.0 if unit.unit == "piece" else unit.amount
+        assert record["company_uscc"] == row["company_uscc"]
+        assert record["company_name"] == row["company_name"]
+        assert record["product_code"] == row["product_code"]
+        assert record["product_name"] == row["product_name"]
+        assert record["product_category"] == row["product_category"]
+        assert record["hs_code"] == row["hs_code"]
+        assert record["cpc_code"] == row["cpc_code"]
+        assert record["reporting_period_start"] == row["reporting_period_start"]
+        assert record["reporting_period_end"] == row["reporting_period_end"]
+        assert record["system_boundary"] == row["system_boundary"]
+        assert record["gwp_set"] == row["gwp_set"]
+        assert record["status"] == "Active"
+        assert record["geography"] == province_subdivision(row["company_uscc"])
+        assert record["primary_data_share_pct"] == row["primary_data_share_pct"]
+        assert record["is_verified"] is (bool(row["is_verified"]) if v3 or row["is_verified"] else None)
+        assert record["verifier_name"] == row["verifier_name"]
+        assert record["verification_date"] == row["verification_date"]
+        expected_unit = {"kilogram": "kg", "liter": "L", "megajoule": "MJ", "piece": "piece"}[unit.unit]
+        assert record["declared_unit"] == expected_unit
+        for ours, theirs in (("pcf_excl_biogenic_kgco2e_per_unit", "pcf_excl_biogenic_kgco2e_per_unit"),
+                             ("pcf_incl_biogenic_kgco2e_per_unit", "pcf_incl_biogenic_kgco2e_per_unit")):
+            assert record[theirs] == pytest.approx(row[ours] / per_pact_unit, rel=1e-11)
+        fossil = row["fossil_ghg_kgco2e_per_unit"]
+        expected_fossil = row["pcf_excl_biogenic_kgco2e_per_unit"] if fossil is None else fossil
+        assert record["fossil_ghg_kgco2e_per_unit"] == pytest.approx(expected_fossil / per_pact_unit, rel=1e-11)
+        if v3 and row.get("dq_technological") is not None:
+            assert record["dqr"] == pytest.approx((1.5 + 2.0 + 2.25) / 3)
+        else:
+            assert record["dqr"] is None  # only the combined EU PEF rating is known: no PACT dqi
+
+
+def test_declared_unit_amount_and_mass_survive_the_round_trip() -> None:
+    rows = [product_row(1, declared_unit="t"), product_row(2, declared_unit="piece", product_mass_kg=65.5),
+            product_row(3, declared_unit="L", product_mass_kg=1.01)]
+    records = {r["pact_id"][-1]: r for r in parse_pact(json.loads(pact_json_bytes(to_pact_v3(rows, CREATED)[0])))}
+    assert (records["1"]["declared_unit"], records["1"]["declared_unit_amount"]) == ("kg", 1000.0)
+    assert records["1"]["product_mass_kg"] == 1.0
+    assert (records["2"]["declared_unit"], records["2"]["product_mass_kg"]) == ("piece", 65.5)
+    assert records["3"]["product_mass_kg"] == 1.01
+
+
+# ------------------------------------------------------------------------------------ bad payloads
+
+
+def rejected(payload: Any) -> tuple[str, str]:
+    with pytest.raises(FileRejected) as caught:
+        parse_pact(payload)
+    return caught.value.problem.code, str(caught.value.problem.details.get("value", ""))
+
+
+def minimal_v3(**pcf_overrides: Any) -> dict[str, Any]:
+    payload = to_pact_v3([product_row()], CREATED)[0]["data"][0]
+    payload["pcf"].update(pcf_overrides)
+    return payload
+
+
+def test_payload_shapes_accepted() -> None:
+    footprint = minimal_v3()
+    assert len(parse_pact(footprint)) == 1
+    assert len(parse_pact([footprint, footprint])) == 2
+    assert len(parse_pact({"data": [footprint]})) == 1
+    # `null` is "undefined" in PACT; exponents are tolerated on import as the spec's prose allows.
+    records = parse_pact(minimal_v3(pcfIncludingBiogenicUptake=None, pcfExcludingBiogenicUptake="2.5e0"))
+    assert records[0]["pcf_incl_biogenic_kgco2e_per_unit"] is None
+    assert records[0]["pcf_excl_biogenic_kgco2e_per_unit"] == 2.5
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        (42, "a number, not an object or a list"),
+        ("text", "a string"),
+        ({"hello": "world"}, "neither 'pcf'"),
+        ({"data": {"id": "x"}}, "'data' is not a list"),
+        ([], "no footprint"),
+        ({"data": []}, "no footprint"),
+        (["footprint"], "item 1 is a string"),
+        ([{"id": "x", "specVersion": "3.0.0", "pcf": {}}, {"id": "y", "specVersion": "3.0.0"}], "has no"),
+        ({"id": "x", "pcf": {}}, "the footprint has no 'specVersion'"),
+        ({"id": "x", "specVersion": "1.0.0", "pcf": {}}, "only PACT 2.x and 3.x"),
+        ({"id": "x", "specVersion": "three", "pcf": {}}, "not major.minor.patch"),
+        ({"id": "x", "specVersion": "3.0.0", "pcf": []}, "'pcf' is a list"),
+    ],
+)
+def test_not_pact_payloads_are_refused(payload: Any, fragment: str) -> None:
+    code, value = rejected(payload)
+    assert code == "FILE_NOT_PACT"
+    assert fragment in value
+
+
+def test_not_pact_names_the_item_and_field() -> None:
+    good = minimal_v3()
+    no_pcf = {key: value for key, value in good.items() if key != "pcf"}
+    assert rejected([good, good, no_pcf]) == ("FILE_NOT_PACT", "item 3 has no 'pcf'")
+    _, value = rejected(minimal_v3(pcfExcludingBiogenicUptake="about 3"))
+    assert "'pcf.pcfExcludingBiogenicUptake' is 'about 3', not a decimal number" in value
+    _, value = rejected(minimal_v3(pcfExcludingBiogenicUptake=None))
+    assert "has no 'pcf.pcfExcludingBiogenicUptake'" in value
+    _, value = rejected(minimal_v3(declaredUnitAmount="0"))
+    assert "greater than 0" in value
+    _, value = rejected(minimal_v3(referencePeriodEnd="last year"))
+    assert "referencePeriodEnd" in value
+    _, value = rejected({**good, "id": None})
+    assert "has no 'id'" in value
+
+
+def test_file_problems(tmp_path: Path) -> None:
+    def code_and_value(content: bytes, **kwargs: Any) -> tuple[str, str]:
+        path = tmp_path / "submission.json"
+        path.write_bytes(content)
+        with pytest.raises(FileRejected) as caught:
+            read_pact_file(path, **kwargs)
+        return caught.value.problem.code, caught.value.problem.message_en
+
+    assert code_and_value(b"")[0] == "FILE_EMPTY"
+    assert code_and_value(b"  \n\t ")[0] == "FILE_EMPTY"
+    code, message = code_and_value(b'{\n  "data": [\n    {"id": 1,}\n  ]\n}')
+    assert code == "FILE_BROKEN_JSON" and "line 3 column" in message
+    code, message = code_and_value(b'{"data": [NaN]}')
+    assert code == "FILE_BROKEN_JSON" and "NaN" in message
+    code, message = code_and_value('{"companyName": "青岛"}'.encode("gb18030"))
+    assert code == "FILE_BROKEN_JSON" and "not UTF-8" in message
+    code, message = code_and_value(b"[" * 100_000 + b"]" * 100_000)
+    assert code == "FILE_BROKEN_JSON"
+    code, message = code_and_value(b"[" + b" " * 3 * 1024 * 1024 + b"]", max_bytes=2 * 1024 * 1024)
+    assert code == "FILE_TOO_LARGE" and "3 MB" in message and "limit is 2 MB" in message
+    assert code_and_value(b"[]")[0] == "FILE_NOT_PACT"
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + pact_json_bytes(to_pact_v3([product_row()], CREATED)[0]))
+    (record,) = read_pact_file(path)
+    assert record["company_name"] == "青岛示例电器有限公司"
+
+
+# ----------------------------------------------------------------------------------------- helpers
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "0"),
+        (-0.0, "0"),
+        (1, "1"),
+        (2.5, "2.5"),
+        (1e-7, "0.0000001"),
+        (1.5e20, "150000000000000000000"),
+        (-14.22, "-14.22"),
+        (1 / 3, "0.333333333333"),
+        (0.1 + 0.2, "0.3"),
+        (1.234 / 1000, "0.001234"),
+        (123456789.123456789, "123456789.123"),
+    ],
+)
+def test_decimal_string(value: float, text: str) -> None:
+    assert decimal_string(value) == text
+    assert "e" not in text.lower()
+
+
+def test_decimal_string_refuses_non_finite() -> None:
+    with pytest.raises(ValueError):
+        decimal_string(float("nan"))
+
+
+def test_province_subdivision() -> None:
+    assert province_subdivision(USCC) == "CN-SD"
+    assert province_subdivision("91110000100000000X") == "CN-BJ"
+    assert province_subdivision("91440300000000000X") == "CN-GD"
+    assert province_subdivision("91100000000000000X") is None  # 10: central registration, no province
+    assert province_subdivision(None) is None
