@@ -29,7 +29,7 @@ def uscc_check_character(first17: str) -> str:
     """
     if len(first17) != 17 or any(char not in _USCC_VALUE for char in first17):
         raise ValueError(f"not 17 USCC characters: {first17!r}")
-    total = sum(_USCC_VALUE[char] * weight for char, weight in zip(first17, USCC_WEIGHTS))
+    total = sum(_USCC_VALUE[char] * weight for char, weight in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -42,7 +42,9 @@ def uscc_problem(code: str) -> Problem | None:
         return Problem("USCC_FORMAT", column="company_uscc", details={"value": code})
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
-        return Problem("USCC_CHECK_CHARACTER", column="company_uscc", details={"value": code, "expected": expected})
+        return Problem(
+            "USCC_CHECK_CHARACTER", column="company_uscc", details={"value": code, "expected": expected}
+        )
     return None
 
 
@@ -88,7 +90,12 @@ def iso6346_check_digit(owner_category_serial: str) -> int:
 
 def container_number_problem(s: str) -> str | None:
     """None for a valid container number like 'CSQU3054383', else what is wrong, in English."""
-    if not isinstance(s, str) or len(s) != 11 or not _CONTAINER_PATTERN.fullmatch(s[:10]) or not s[10].isdigit():
+    if (
+        not isinstance(s, str)
+        or len(s) != 11
+        or not _CONTAINER_PATTERN.fullmatch(s[:10])
+        or not s[10].isdigit()
+    ):
         return (
             f"'{s}' is not a container number: it must be 3 capital letters (owner code), "
             "U, J or Z (category), 6 digits (serial) and a check digit"

@@ -165,7 +165,8 @@ def read_pact_file(path: Path, max_bytes: int = MAX_PACT_BYTES) -> list[dict[str
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise FileRejected("FILE_BROKEN_JSON", value=f"the file is not UTF-8 text (byte {error.start})") from None
+        value = f"the file is not UTF-8 text (byte {error.start})"
+        raise FileRejected("FILE_BROKEN_JSON", value=value) from None
     if not text.strip():
         raise FileRejected("FILE_EMPTY")
     return parse_pact(load_json(text))
@@ -210,7 +211,7 @@ def _footprint_items(obj: Any) -> tuple[list[Any], bool]:
             if not isinstance(obj["data"], list):
                 raise FileRejected("FILE_NOT_PACT", value="'data' is not a list of footprints")
             return obj["data"], False
-        raise FileRejected("FILE_NOT_PACT", value="the object has neither 'pcf' (a footprint) nor 'data' (a list response)")
+        raise _not_pact("the object has neither 'pcf' (a footprint) nor 'data' (a list response)")
     raise FileRejected("FILE_NOT_PACT", value=f"the JSON is {_json_type(obj)}, not an object or a list")
 
 
@@ -229,11 +230,13 @@ def _parse_footprint(item: Any, where: str) -> dict[str, Any]:
         raise _not_pact(f"{where} has no 'id'")
     v3 = major >= 3
 
-    unit_names = ("declaredUnitOfMeasurement", "declaredUnit") if v3 else ("declaredUnit", "declaredUnitOfMeasurement")
+    unit_names = ("declaredUnitOfMeasurement", "declaredUnit")
+    unit_names = unit_names if v3 else unit_names[::-1]
     _, pact_unit = _first(pcf, unit_names)
     if not isinstance(pact_unit, str) or not pact_unit.strip():
         raise _not_pact(f"{where} has no 'pcf.{unit_names[0]}'")
-    amount_names = ("declaredUnitAmount", "unitaryProductAmount") if v3 else ("unitaryProductAmount", "declaredUnitAmount")
+    amount_names = ("declaredUnitAmount", "unitaryProductAmount")
+    amount_names = amount_names if v3 else amount_names[::-1]
     amount = _pcf_number(pcf, amount_names, where)
     if amount is not None and amount <= 0:
         raise _not_pact(f"{where}: 'pcf.{amount_names[0]}' must be greater than 0")
@@ -445,7 +448,8 @@ def _mean(values: list[float]) -> float | None:
 
 def _gwp_set(pcf: dict[str, Any]) -> str | None:
     """'AR6', 'AR5', or several joined by ',' (e.g. 'AR5,AR6') when the footprint mixes them."""
-    sets = _string_list(pcf.get("ipccCharacterizationFactors")) or _string_list(pcf.get("ipccCharacterizationFactorsSources"))
+    sets = _string_list(pcf.get("ipccCharacterizationFactors"))
+    sets = sets or _string_list(pcf.get("ipccCharacterizationFactorsSources"))
     if not sets and _text(pcf.get("characterizationFactors")):
         sets = [pcf["characterizationFactors"].strip()]
     unique = sorted({entry.upper() for entry in sets}, key=lambda entry: (len(entry), entry))
@@ -467,7 +471,8 @@ def _iso_day(value: Any) -> str | None:
     if text is None:
         return None
     try:
-        return (date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).date()).isoformat()
+        day = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).date()
+        return day.isoformat()
     except ValueError:
         return None
 
@@ -552,7 +557,8 @@ def decimal_string(value: Any, significant: int = SIGNIFICANT_DIGITS) -> str:
     if exact.is_zero():
         return "0"
     if len(exact.as_tuple().digits) > significant:
-        exact = exact.quantize(Decimal(1).scaleb(exact.adjusted() - significant + 1), rounding=ROUND_HALF_EVEN)
+        step = Decimal(1).scaleb(exact.adjusted() - significant + 1)
+        exact = exact.quantize(step, rounding=ROUND_HALF_EVEN)
     text = format(exact.normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -579,7 +585,9 @@ def pact_unit(row: Mapping[str, Any], version: int) -> PactUnit:
     written per kilogram of product using `product_mass_kg`; without a mass they cannot be written.
     """
     declared = _required(row, "declared_unit")
-    known = CATALOGUE_TO_PACT.get(declared) or (CATALOGUE_TO_PACT_V3_ONLY.get(declared) if version >= 3 else None)
+    known = CATALOGUE_TO_PACT.get(declared)
+    if known is None and version >= 3:
+        known = CATALOGUE_TO_PACT_V3_ONLY.get(declared)
     row_mass = _positive(row.get("product_mass_kg"))
     if known:
         unit, amount = known
@@ -590,24 +598,30 @@ def pact_unit(row: Mapping[str, Any], version: int) -> PactUnit:
         else:
             mass = row_mass
         if unit == "piece" and mass is None:
-            raise Unexportable("declared unit 'piece' without product_mass_kg: PACT 3.x requires the mass of a piece")
+            raise Unexportable("declared unit 'piece' without product_mass_kg: "
+                               "PACT 3.x requires the mass of a piece")
         note = None
         if amount != 1.0:
             note = (f"The pilot's declared unit is 1 {declared} = {decimal_string(amount)} {unit}"
-                    + (f"; values are per {unit} (pilot value / {decimal_string(amount)})." if version < 3 else "."))
+                    + (f"; values are per {unit} (pilot value / {decimal_string(amount)})."
+                       if version < 3 else "."))
         return PactUnit(unit, amount, mass, note)
     if row_mass is None:
-        raise Unexportable(f"PACT {version}.x has no declared unit for '{declared}' and product_mass_kg is unknown, "
-                           "so the footprint cannot be expressed per kilogram either")
-    note = (f"PACT {version}.x has no declared unit for '{declared}': the footprint is expressed per kilogram of "
-            f"product, one {declared} being {decimal_string(row_mass)} kg (product_mass_kg)"
+        raise Unexportable(f"PACT {version}.x has no declared unit for '{declared}' and product_mass_kg "
+                           "is unknown, so the footprint cannot be expressed per kilogram either")
+    note = (f"PACT {version}.x has no declared unit for '{declared}': the footprint is expressed per "
+            f"kilogram of product, one {declared} being {decimal_string(row_mass)} kg (product_mass_kg)"
             + (" (pilot value / product mass)." if version < 3 else "; the declared unit is one "
                f"{declared} = {decimal_string(row_mass)} kilogram."))
     return PactUnit("kilogram", row_mass, row_mass, note)
 
 
+_EXPORT_ORDER = ("company_uscc", "product_code", "reporting_period_start", "reporting_period_end")
+
+
 def _export(rows: Iterable[Mapping[str, Any]], created: str,
-            build: Callable[[Mapping[str, Any], str, str], dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
+            build: Callable[[Mapping[str, Any], str, str], dict[str, Any]],
+            ) -> tuple[dict[str, Any], dict[str, str]]:
     """Build footprints for every row, skipping those PACT cannot express; sorted, deterministic."""
     _check_created(created)
     footprints: list[tuple[tuple[str, ...], dict[str, Any]]] = []
@@ -623,8 +637,7 @@ def _export(rows: Iterable[Mapping[str, Any]], created: str,
         except Unexportable as reason:
             skipped[footprint_id] = str(reason)
             continue
-        order = tuple(str(row.get(key) or "") for key in
-                      ("company_uscc", "product_code", "reporting_period_start", "reporting_period_end")) + (footprint_id,)
+        order = tuple(str(row.get(key) or "") for key in _EXPORT_ORDER) + (footprint_id,)
         footprints.append((order, footprint))
     footprints.sort(key=lambda pair: pair[0])
     return {"data": [footprint for _, footprint in footprints]}, skipped
@@ -638,7 +651,8 @@ def _footprint_v2(row: Mapping[str, Any], footprint_id: str, created: str) -> di
     if cpc is None:
         raise Unexportable("no cpc_code: PACT 2.x requires productCategoryCpc (UN CPC)")
     if common.gwp_set not in ("AR5", "AR6"):
-        raise Unexportable(f"gwp_set '{common.gwp_set}' is not AR5 or AR6, the only PACT 2.x characterizationFactors")
+        raise Unexportable(f"gwp_set '{common.gwp_set}' is not AR5 or AR6, "
+                           "the only PACT 2.x characterizationFactors")
     if common.excl < 0 or common.fossil < 0:
         raise Unexportable("a negative footprint excluding biogenic CO2: PACT 2.x requires a value >= 0")
 
@@ -836,7 +850,7 @@ def _common(row: Mapping[str, Any], version: int) -> _Common:
         exemption_note=_exemption_note(row),
         verified=verified,
         verifier=_row_text(row, "verifier_name") if verified else None,
-        verified_at=_midnight(date.fromisoformat(str(verified_on)[:10])) if verified and verified_on else None,
+        verified_at=_midnight(date.fromisoformat(verified_on[:10])) if verified and verified_on else None,
     )
 
 
@@ -857,7 +871,8 @@ def _boundary_description(row: Mapping[str, Any], unit: PactUnit, version: int) 
     stages = BOUNDARY_STAGES.get(boundary or "", ())
     if boundary:
         title = boundary.replace("_", "-").capitalize()
-        text = f"{title} (GB/T 24067-2024 / ISO 14067): " + ", ".join(STAGE_LABELS[stage] for stage in stages) + "."
+        labels = ", ".join(STAGE_LABELS[stage] for stage in stages)
+        text = f"{title} (GB/T 24067-2024 / ISO 14067): {labels}."
     else:
         text = "System boundary not stated."
     divisor = unit.amount if version < 3 else 1.0
@@ -875,14 +890,15 @@ def _boundary_description(row: Mapping[str, Any], unit: PactUnit, version: int) 
 def _exemption_note(row: Mapping[str, Any]) -> str:
     """Empty when the boundary is complete; otherwise what is missing (its share is unknown)."""
     if row.get("is_boundary_complete") is False:
-        return ("No cut-off was applied, but at least one life-cycle stage required by the system boundary has no "
-                "activity data; its emissions are missing and their share is unknown.")
+        return ("No cut-off was applied, but at least one life-cycle stage required by the system "
+                "boundary has no activity data; its emissions are missing and their share is unknown.")
     return ""
 
 
 def _dqi_v3(row: Mapping[str, Any]) -> dict[str, str] | None:
     """3.x `dqi` when the row carries per-aspect ratings (dq_technological/_geographical/_temporal, 1-5)."""
-    names = {"technologicalDQR": "dq_technological", "geographicalDQR": "dq_geographical", "temporalDQR": "dq_temporal"}
+    names = {"technologicalDQR": "dq_technological", "geographicalDQR": "dq_geographical",
+             "temporalDQR": "dq_temporal"}
     values = {pact: row.get(ours) for pact, ours in names.items()}
     if any(value is None for value in values.values()):
         return None
@@ -895,18 +911,22 @@ def _comment(row: Mapping[str, Any], common: _Common, version: int) -> str:
                             else ("pCfExcludingBiogenic", "pCfIncludingBiogenic"))
     sentences = ["Published by the Shandong product carbon footprint pilot; calculated under GB/T 24067-2024 "
                  f"(ISO 14067) with {common.gwp_set} GWP100 values"
-                 + (f" and factor release {row['factor_release_id']}." if row.get("factor_release_id") else ".")]
+                 + (f" and factor release {row['factor_release_id']}."
+                    if row.get("factor_release_id") else ".")]
     if common.unit.note:
         sentences.append(common.unit.note)
-    sentences.append(f"{excl_name} excludes all biogenic CO2 (emissions and removals); {incl_name} adds the net "
-                     "biogenic CO2 (emissions minus removals). Biogenic CO2 uptake is not reported separately.")
+    sentences.append(f"{excl_name} excludes all biogenic CO2 (emissions and removals); {incl_name} adds "
+                     "the net biogenic CO2 (emissions minus removals). Biogenic CO2 uptake is not "
+                     "reported separately.")
     if common.fossil_from_total:
         sentences.append(f"fossilGhgEmissions equals {excl_name}: no separate fossil split is available "
                          "(it includes biogenic methane).")
     content = "fossilCarbonContent and biogenicCarbonContent are" if version < 3 else "fossilCarbonContent is"
-    sentences.append(f"{content} not assessed by the pilot and written as 0 only because PACT requires a value.")
+    sentences.append(f"{content} not assessed by the pilot and written as 0 only because PACT requires "
+                     "a value.")
     if version >= 3 and common.unit.unit not in MASSLESS_PACT_UNITS and common.unit.mass_kg is None:
-        sentences.append("The product mass per declared unit is not reported; productMassPerDeclaredUnit 0 means unknown.")
+        sentences.append("The product mass per declared unit is not reported; "
+                         "productMassPerDeclaredUnit 0 means unknown.")
     sentences.append("Packaging emissions are not identified separately.")
     if row.get("dqr") is not None:
         dq_class = f" ({row['dqr_class']})" if row.get("dqr_class") else ""
@@ -930,7 +950,8 @@ def _check_created(created: str) -> None:
     except (TypeError, ValueError):
         raise ValueError(f"created {created!r} is not an ISO 8601 date-time") from None
     if moment.tzinfo is None or "T" not in created:
-        raise ValueError(f"created {created!r} needs a date, a time and a time zone, e.g. 2025-06-30T00:00:00Z")
+        raise ValueError(f"created {created!r} needs a date, a time and a time zone, "
+                         "e.g. 2025-06-30T00:00:00Z")
 
 
 def _uuid(value: Any) -> str:

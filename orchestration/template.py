@@ -42,8 +42,16 @@ SHEET_COLUMNS: dict[str, tuple[InputColumn, ...]] = {
 # Typed as text so Excel keeps leading zeros and writes dates exactly as typed.
 TEXT_COLUMNS = frozenset(
     {
-        "company_uscc", "product_code", "hs_code", "activity_code", "factor_id", "supplier_product",
-        "reporting_period_start", "reporting_period_end", "verification_date", "export_markets",
+        "company_uscc",
+        "product_code",
+        "hs_code",
+        "activity_code",
+        "factor_id",
+        "supplier_product",
+        "reporting_period_start",
+        "reporting_period_end",
+        "verification_date",
+        "export_markets",
     }
 )
 # Drop-down lists read from dbt seeds: column -> (seed file, seed column).
@@ -175,7 +183,9 @@ def _data_sheet(sheet: Worksheet, columns: tuple[InputColumn, ...], lists: dict[
         sheet.column_dimensions[letter].width = max(len(column.name), 2 * len(column.label_zh), 10) + 2
         if column.name in TEXT_COLUMNS:
             sheet.column_dimensions[letter].number_format = "@"
-        sheet.add_data_validation(_validation(column, lists.get(column.name), f"{letter}{DATA_FIRST_ROW}:{letter}{LAST_ROW}"))
+        sheet.add_data_validation(
+            _validation(column, lists.get(column.name), f"{letter}{DATA_FIRST_ROW}:{letter}{LAST_ROW}")
+        )
     sheet.freeze_panes = sheet.cell(DATA_FIRST_ROW, 1)
 
 
@@ -207,19 +217,35 @@ def _instructions_sheet(sheet: Worksheet, choices: dict[str, tuple[str, ...]]) -
     for english, chinese in RULES:
         sheet.append([english, chinese])
     sheet.append([])
-    table_header = ["sheet 工作表", "column 列名", "label 中文名称", "required 必填", "allowed values 取值",
-                    "description", "说明"]
+    table_header = [
+        "sheet 工作表",
+        "column 列名",
+        "label 中文名称",
+        "required 必填",
+        "allowed values 取值",
+        "description",
+        "说明",
+    ]
     sheet.append(table_header)
     header_row = sheet.max_row
     for title, columns in SHEET_COLUMNS.items():
         for column in columns:
             allowed = ", ".join(choices.get(column.name, ()))
-            sheet.append([title, column.name, column.label_zh, "yes 是" if column.required else "no 否", allowed,
-                          column.description_en, column.description_zh])
+            sheet.append(
+                [
+                    title,
+                    column.name,
+                    column.label_zh,
+                    "yes 是" if column.required else "no 否",
+                    allowed,
+                    column.description_en,
+                    column.description_zh,
+                ]
+            )
     for row in (1, 3, header_row):
         for cell in sheet[row]:
             cell.font = _BOLD
-    for letter, width in zip("ABCDEFG", (60, 60, 18, 12, 30, 60, 50)):
+    for letter, width in zip("ABCDEFG", (60, 60, 18, 12, 30, 60, 50), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=4):
         for cell in row:

@@ -1,6 +1,5 @@
 """Ingestion assets: landing/ → archive/ + the raw schema of the warehouse."""
 
-from __future__ import annotations
 
 from datetime import date
 

@@ -178,8 +178,10 @@ def ingest_release(connection: duckdb.DuckDBPyConnection, home: Home, folder: Pa
         outcome.rows_received = read.table.num_rows
         connection.register("incoming_factor_rows", read.table.append_column("release_id", _constant(release_id, read.table.num_rows)))
         in_effect = factor_ids_in_effect(connection, (metadata["published_date"], release_id))
-        connection.execute("create or replace temp table factors_in_effect_before (factor_id varchar)")
-        connection.executemany("insert into factors_in_effect_before values (?)", [[i] for i in sorted(in_effect)])
+        connection.execute(
+            "create or replace temp table factors_in_effect_before as select unnest(?::varchar[]) as factor_id",
+            [sorted(in_effect)],
+        )
         problems = _validate_rows(connection, release_id, metadata["release_type"])
         problems = list(read.warnings) + problems
     except FileRejected as rejected:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orchestration.codes import ISO3166_ALPHA2
 from orchestration.home import DBT_PROJECT_DIR
 from orchestration.inputs import (
     ACTIVITY_COLUMNS,
@@ -44,14 +45,17 @@ def _sql_list(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(_sql_text(v) for v in values) + "]"
 
 
+COUNTRIES = _sql_list(sorted(ISO3166_ALPHA2))
+
+
 MACROS = f"""
 create or replace temp macro pcf_num(x) as try_cast(replace(trim(x), ',', '') as double);
 create or replace temp macro pcf_is_num(x) as x is null or pcf_num(x) is not null;
 create or replace temp macro pcf_date(x) as try_cast(try_strptime(trim(x), '%Y-%m-%d') as date);
 create or replace temp macro pcf_uscc_sum(code) as list_sum(list_transform(
-    range(1, 18), i -> (instr('{USCC_ALPHABET}', code[i]) - 1) * {list(USCC_WEIGHTS)}[i]));
+    range(1, 18), lambda i: (instr('{USCC_ALPHABET}', code[cast(i as bigint)]) - 1) * {list(USCC_WEIGHTS)}[cast(i as bigint)]));
 create or replace temp macro pcf_uscc_expected(code) as
-    '{USCC_ALPHABET}'[((31 - pcf_uscc_sum(code) % 31) % 31) + 1];
+    '{USCC_ALPHABET}'[cast(((31 - pcf_uscc_sum(code) % 31) % 31) + 1 as bigint)];
 create or replace temp macro pcf_uscc_format_ok(code) as regexp_full_match(code, '[0-9A-HJ-NP-RTUWXY]{{18}}');
 """
 
@@ -173,8 +177,8 @@ ROW_RULES: tuple[RowRule, ...] = tuple(
         RowRule(
             "BAD_MARKET_CODE",
             "export_markets",
-            "export_markets is not null and len(list_filter(string_split(export_markets, ';'), m -> trim(m) <> '' and trim(m) not in (select code from ref_countries))) > 0",
-            value="array_to_string(list_filter(string_split(export_markets, ';'), m -> trim(m) <> '' and trim(m) not in (select code from ref_countries)), ';')",
+            f"export_markets is not null and len(list_filter(string_split(export_markets, ';'), lambda m: trim(m) <> '' and not list_contains({COUNTRIES}, trim(m)))) > 0",
+            value=f"array_to_string(list_filter(string_split(export_markets, ';'), lambda m: trim(m) <> '' and not list_contains({COUNTRIES}, trim(m))), ';')",
         ),
         RowRule(
             "EXPORT_EXCEEDS_PRODUCTION",
@@ -203,8 +207,6 @@ ROW_RULES: tuple[RowRule, ...] = tuple(
 
 def load_reference_tables(connection: duckdb.DuckDBPyConnection) -> None:
     """Temporary lookup tables the rules use, read from the dbt seeds (their one home)."""
-    from orchestration.codes import ISO3166_ALPHA2
-
     connection.execute(MACROS)
     connection.execute(
         f"create or replace temp table ref_units as select * from read_csv('{SEEDS / 'units.csv'}', all_varchar = true)"
@@ -215,8 +217,6 @@ def load_reference_tables(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(
         f"create or replace temp table ref_geographies as select * from read_csv('{SEEDS / 'geographies.csv'}', all_varchar = true)"
     )
-    connection.execute("create or replace temp table ref_countries (code varchar)")
-    connection.executemany("insert into ref_countries values (?)", [[code] for code in sorted(ISO3166_ALPHA2)])
 
 
 def _messages_sql(code: str) -> tuple[str, str]:

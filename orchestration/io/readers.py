@@ -15,14 +15,15 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, NoReturn, Sequence
+from typing import Any, NoReturn
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from openpyxl import load_workbook
 
 from orchestration.inputs import (
     ACTIVITY_COLUMNS,
@@ -36,7 +37,6 @@ from orchestration.inputs import (
 from orchestration.problems import FileRejected, Problem
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-ROW_COLUMNS = ("source_row", "source_sheet")
 
 # Sheet names a workbook may use (compared after `normalise_header`); the template writes the first.
 PRODUCT_SHEETS = ("products", "产品")
@@ -49,7 +49,6 @@ ACTIVITY_SHEET_COLUMNS: tuple[InputColumn, ...] = (
     replace(_BY_NAME["company_uscc"], required=False),
     _BY_NAME["product_code"],
 ) + ACTIVITY_COLUMNS
-PRODUCT_KEY = ("product_code", "company_uscc")
 
 Row = list[str]  # cells as text, '' when empty
 
@@ -108,14 +107,15 @@ def _decode(raw: bytes) -> tuple[str, str]:
 
 
 def _mostly_utf8(raw: bytes) -> bool:
-    """UTF-8 with a few broken bytes: more valid multi-byte characters than invalid bytes.
+    """UTF-8 with a few broken bytes: at least as many valid multi-byte characters as invalid bytes.
 
     Chinese GBK text seen as UTF-8 is mostly invalid (a GBK pair is valid UTF-8 about one time in
     seven), so this tells a damaged UTF-8 file from a GBK one.
     """
-    non_ascii = Counter(_NON_ASCII.sub("", raw.decode("utf-8", errors="replace")))
-    invalid = non_ascii.pop("\ufffd", 0)
-    return sum(non_ascii.values()) >= invalid
+    text = raw.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    return valid > 0 and valid >= invalid
 
 
 def _plausible_gb18030(text: str) -> bool:
@@ -124,19 +124,17 @@ def _plausible_gb18030(text: str) -> bool:
     GB18030 decodes almost any byte sequence. Genuine GBK text uses mostly GB2312 characters (both
     bytes >= 0xA1); Latin-1 or Windows-1252 text misread as GBK gives GBK-extension characters whose
     second byte is an ASCII letter, private-use characters, or four-byte sequences outside CJK.
+    Judged on the distinct non-ASCII characters: at most as many rare ones as common ones.
     """
-    counts = Counter(_NON_ASCII.sub("", text))
     common = rare = 0
-    for char, count in counts.items():
+    for char in set(_NON_ASCII.sub("", text)):
         encoded = char.encode("gb18030")
         if len(encoded) == 2 and encoded[0] >= 0xA1 and encoded[1] >= 0xA1:
             if unicodedata.category(char) in ("Co", "Cn"):
                 return False  # user-defined area: never in real submissions
-            common += count
-        elif len(encoded) == 2:
-            rare += count
-        elif len(encoded) == 4 and 0x20000 <= ord(char) <= 0x3FFFF:
-            rare += count  # CJK extension B and later: rare but genuine
+            common += 1
+        elif len(encoded) == 2 or (len(encoded) == 4 and 0x20000 <= ord(char) <= 0x3FFFF):
+            rare += 1  # GBK extension, or CJK extension B and later: rare but genuine
         else:
             return False
     return rare <= common
@@ -175,7 +173,11 @@ def cell_text(value: Any) -> str | None:
 
 
 def _is_blank(row: Sequence[str]) -> bool:
-    return not any(row) or "".join(row).isspace()
+    """No cell holds more than white space (stops at the first filled cell)."""
+    for cell in row:
+        if cell and not cell.isspace():
+            return False
+    return True
 
 
 # --- headers -----------------------------------------------------------------------------------
@@ -191,7 +193,9 @@ class _Header:
         return max(self.positions.values()) + 1
 
 
-def _map_header(cells: Sequence[str], columns: tuple[InputColumn, ...], row: int, sheet: str | None) -> _Header:
+def _map_header(
+    cells: Sequence[str], columns: tuple[InputColumn, ...], row: int, sheet: str | None
+) -> _Header:
     """Match header cells to registry columns (English name or Chinese label, any case)."""
     aliases = header_aliases(columns)
     positions: dict[str, int] = {}
@@ -224,7 +228,10 @@ def _is_label_row(cells: Sequence[str], header: _Header, columns: tuple[InputCol
         cell = cells[index].strip() if index < len(cells) else ""
         if cell:
             column = by_name[name]
-            if normalise_header(cell) not in (normalise_header(column.name), normalise_header(column.label_zh)):
+            if normalise_header(cell) not in (
+                normalise_header(column.name),
+                normalise_header(column.label_zh),
+            ):
                 return False
             filled += 1
     return filled > 0 and filled == sum(1 for cell in cells if cell.strip())
@@ -250,7 +257,8 @@ class _Sheet:
     name: str | None
 
     def __post_init__(self) -> None:
-        self._columns = list(zip(*self.rows))  # transposed once; every row reaches the header's width
+        # Transposed once; rows may differ in length but all reach the header's width.
+        self._columns = list(zip(*self.rows, strict=False))
 
     def array(self, name: str) -> pa.Array:
         """The column's cells stripped, empty cells null; all null when the column is absent."""
@@ -264,7 +272,9 @@ class _Sheet:
         return self.array(name).to_pylist()
 
 
-def _parse_rows(numbered: Iterable[tuple[int, Row]], columns: tuple[InputColumn, ...], sheet: str | None) -> _Sheet:
+def _parse_rows(
+    numbered: Iterable[tuple[int, Row]], columns: tuple[InputColumn, ...], sheet: str | None
+) -> _Sheet:
     """Find the header (the first row), then keep the data rows, skipping a label row under the header.
 
     `numbered` holds the non-blank rows only.
@@ -297,7 +307,9 @@ def _arrow_table(
 ) -> pa.Table:
     """The reader's output shape: every column of `columns` as strings, then source_row, source_sheet."""
     data = {
-        column.name: pa.array(arrays[column.name], pa.string()) if column.name in arrays else pa.nulls(len(rows), pa.string())
+        column.name: pa.array(arrays[column.name], pa.string())
+        if column.name in arrays
+        else pa.nulls(len(rows), pa.string())
         for column in columns
     }
     data["source_row"] = pa.array(rows, pa.int64())
@@ -338,7 +350,9 @@ def _csv_rows(text: str) -> Iterable[tuple[int, Row]]:
             elif len(cells) != width:
                 if len(cells) < width or any(cell.strip() for cell in cells[width:]):
                     where = f"line {start}" if record == start else f"row {record} (line {start})"
-                    raise FileRejected("FILE_BAD_CSV", value=f"{where} has {len(cells)} fields, the header has {width}")
+                    raise FileRejected(
+                        "FILE_BAD_CSV", value=f"{where} has {len(cells)} fields, the header has {width}"
+                    )
                 del cells[width:]
             yield record, cells
     except csv.Error as error:
@@ -356,34 +370,31 @@ def _read_csv(path: Path, columns: tuple[InputColumn, ...], max_bytes: int) -> T
 
 # --- XLSX --------------------------------------------------------------------------------------
 
-
-def _open_workbook(path: Path) -> Any:
-    from openpyxl import load_workbook
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about Excel extensions it drops; irrelevant here
-        return load_workbook(path, read_only=True, data_only=True)
+SheetRows = tuple[str, list[tuple[int, Row]]]  # sheet title, its non-blank rows
 
 
-def _xlsx_rows(worksheet: Any) -> Iterable[tuple[int, Row]]:
+def _xlsx_rows(worksheet: Any) -> list[tuple[int, Row]]:
     """Non-blank rows with their worksheet row numbers; the stored dimension is ignored (it can be wrong)."""
     worksheet.reset_dimensions()
+    rows = []
     for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
         cells = [cell_text(value) or "" for value in values]
         if any(cells):
-            yield number, cells
+            rows.append((number, cells))
+    return rows
 
 
-def _find_sheet(workbook: Any, names: tuple[str, ...]) -> Any | None:
+def _sheet_named(titles: list[str], names: tuple[str, ...]) -> str | None:
     wanted = {normalise_header(name) for name in names}
-    for worksheet in workbook.worksheets:
-        if normalise_header(worksheet.title) in wanted:
-            return worksheet
-    return None
+    return next((title for title in titles if normalise_header(title) in wanted), None)
 
 
-def _read_xlsx(path: Path, max_bytes: int, read: Any) -> TableRead:
-    """Open a workbook and run `read(workbook)`; a corrupt workbook is FILE_BAD_XLSX, never a crash."""
+def _read_sheets(path: Path, max_bytes: int, choose: Callable[[list[str]], list[str]]) -> list[SheetRows]:
+    """The rows of the sheets `choose` picks from the workbook's sheet titles.
+
+    A damaged workbook is FILE_BAD_XLSX, never a crash (SPEC §7): openpyxl and the zip and XML
+    parsers under it raise many exception types, so all of them are caught while reading.
+    """
     _check_size(path, max_bytes)
     if path.stat().st_size == 0:
         raise FileRejected("FILE_EMPTY")
@@ -391,11 +402,13 @@ def _read_xlsx(path: Path, max_bytes: int, read: Any) -> TableRead:
         raise FileRejected("FILE_BAD_XLSX", value="not a ZIP-based .xlsx workbook")
     workbook = None
     try:
-        workbook = _open_workbook(path)
-        return read(workbook)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about Excel extensions it drops; irrelevant here
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        return [(title, _xlsx_rows(workbook[title])) for title in choose(workbook.sheetnames)]
     except FileRejected:
         raise
-    except Exception as error:  # any parser error inside a damaged zip or XML part (SPEC §7)
+    except Exception as error:
         message = str(error).splitlines()[0][:200] if str(error) else ""
         raise FileRejected("FILE_BAD_XLSX", value=f"{type(error).__name__}: {message}".rstrip(": ")) from None
     finally:
@@ -403,17 +416,25 @@ def _read_xlsx(path: Path, max_bytes: int, read: Any) -> TableRead:
             workbook.close()
 
 
-def _join_submission(workbook: Any) -> TableRead:
-    products_ws = _find_sheet(workbook, PRODUCT_SHEETS)
-    activities_ws = _find_sheet(workbook, ACTIVITY_SHEETS)
-    if products_ws is None or activities_ws is None:
-        raise FileRejected("FILE_UNKNOWN_SHEET", value=", ".join(workbook.sheetnames))
-    products_rows = list(_xlsx_rows(products_ws))
-    activities_rows = list(_xlsx_rows(activities_ws))
+def _submission_sheets(titles: list[str]) -> list[str]:
+    products, activities = _sheet_named(titles, PRODUCT_SHEETS), _sheet_named(titles, ACTIVITY_SHEETS)
+    if products is None or activities is None:
+        raise FileRejected("FILE_UNKNOWN_SHEET", value=", ".join(titles))
+    return [products, activities]
+
+
+def _factor_sheets(titles: list[str]) -> list[str]:
+    return [_sheet_named(titles, FACTOR_SHEETS) or titles[0]]
+
+
+def _read_xlsx_submission(path: Path, max_bytes: int) -> TableRead:
+    (products_title, products_rows), (activities_title, activities_rows) = _read_sheets(
+        path, max_bytes, _submission_sheets
+    )
     if not products_rows and not activities_rows:
         raise FileRejected("FILE_EMPTY")
-    products = _parse_rows(products_rows, PRODUCT_COLUMNS, products_ws.title)
-    activities = _parse_rows(activities_rows, ACTIVITY_SHEET_COLUMNS, activities_ws.title)
+    products = _parse_rows(products_rows, PRODUCT_COLUMNS, products_title)
+    activities = _parse_rows(activities_rows, ACTIVITY_SHEET_COLUMNS, activities_title)
     table = _long_table(products, activities)
     if table.num_rows == 0:
         raise FileRejected("FILE_NO_ROWS")
@@ -430,7 +451,9 @@ def _long_table(products: _Sheet, activities: _Sheet) -> pa.Table:
     product_values = {column.name: products.values(column.name) for column in PRODUCT_COLUMNS}
     by_key: dict[tuple[str | None, str | None], int] = {}
     by_code: dict[str | None, int] = {}
-    for index, (code, uscc) in enumerate(zip(product_values["product_code"], product_values["company_uscc"])):
+    for index, (code, uscc) in enumerate(
+        zip(product_values["product_code"], product_values["company_uscc"], strict=True)
+    ):
         by_key.setdefault((code, uscc), index)
         by_code.setdefault(code, index)
 
@@ -438,7 +461,7 @@ def _long_table(products: _Sheet, activities: _Sheet) -> pa.Table:
     activity_usccs = activities.values("company_uscc")
     matches: list[int | None] = [
         by_key.get((code, uscc)) if uscc is not None else by_code.get(code)
-        for code, uscc in zip(activity_codes, activity_usccs)
+        for code, uscc in zip(activity_codes, activity_usccs, strict=True)
     ]
     joined = set(matches)
     lonely = [index for index in range(len(products.rows)) if index not in joined]
@@ -446,11 +469,13 @@ def _long_table(products: _Sheet, activities: _Sheet) -> pa.Table:
     values: dict[str, list[str | None]] = {}
     for column in PRODUCT_COLUMNS:
         own = product_values[column.name]
-        values[column.name] = [None if match is None else own[match] for match in matches] + [own[i] for i in lonely]
+        values[column.name] = [None if match is None else own[match] for match in matches] + [
+            own[i] for i in lonely
+        ]
     for key, from_activity in (("product_code", activity_codes), ("company_uscc", activity_usccs)):
         values[key][: len(matches)] = [
             joined_value if joined_value is not None else mine
-            for joined_value, mine in zip(values[key][: len(matches)], from_activity)
+            for joined_value, mine in zip(values[key][: len(matches)], from_activity, strict=True)
         ]
     for column in ACTIVITY_COLUMNS:
         values[column.name] = activities.values(column.name) + [None] * len(lonely)
@@ -459,12 +484,11 @@ def _long_table(products: _Sheet, activities: _Sheet) -> pa.Table:
     return _arrow_table(SUBMISSION_COLUMNS, values, rows, sheets)
 
 
-def _factor_sheet(workbook: Any) -> TableRead:
-    worksheet = _find_sheet(workbook, FACTOR_SHEETS) or workbook.worksheets[0]
-    rows = list(_xlsx_rows(worksheet))
+def _read_xlsx_factors(path: Path, max_bytes: int) -> TableRead:
+    [(title, rows)] = _read_sheets(path, max_bytes, _factor_sheets)
     if not rows:
         raise FileRejected("FILE_EMPTY")
-    sheet = _parse_rows(rows, FACTOR_COLUMNS, worksheet.title)
+    sheet = _parse_rows(rows, FACTOR_COLUMNS, title)
     return TableRead(_sheet_table(sheet, FACTOR_COLUMNS), None, "xlsx", sheet.header.warnings)
 
 
@@ -479,7 +503,11 @@ def _check_size(path: Path, max_bytes: int) -> None:
     size = path.stat().st_size
     if size > max_bytes:
         raise FileRejected(
-            "FILE_TOO_LARGE", size_mb=_mb(size), limit_mb=_mb(max_bytes), size_bytes=size, limit_bytes=max_bytes
+            "FILE_TOO_LARGE",
+            size_mb=_mb(size),
+            limit_mb=_mb(max_bytes),
+            size_bytes=size,
+            limit_bytes=max_bytes,
         )
 
 
@@ -507,7 +535,7 @@ def read_submission(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> TableRead
     path = Path(path)
     if _suffix(path) == ".csv":
         return _read_csv(path, SUBMISSION_COLUMNS, max_bytes)
-    return _read_xlsx(path, max_bytes, _join_submission)
+    return _read_xlsx_submission(path, max_bytes)
 
 
 def read_factor_table(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> TableRead:
@@ -518,4 +546,4 @@ def read_factor_table(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> TableRe
     path = Path(path)
     if _suffix(path) == ".csv":
         return _read_csv(path, FACTOR_COLUMNS, max_bytes)
-    return _read_xlsx(path, max_bytes, _factor_sheet)
+    return _read_xlsx_factors(path, max_bytes)

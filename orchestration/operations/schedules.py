@@ -1,6 +1,5 @@
 """When the nightly job runs: at 02:00 in Shanghai, and when new files land."""
 
-from __future__ import annotations
 
 import json
 

@@ -6,7 +6,6 @@ units and bilingual descriptions of its YAML. The release is written only when e
 passed (Dagster skips this asset otherwise) and only when its inputs changed since the current one.
 """
 
-from __future__ import annotations
 
 import hashlib
 import json

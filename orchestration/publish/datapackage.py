@@ -107,8 +107,13 @@ def _resources(dataset: WrittenDataset) -> list[dict[str, Any]]:
     return [parquet, csv]
 
 
-def build_datapackage(info: ReleaseInfo, datasets: list[WrittenDataset]) -> dict[str, Any]:
-    """The datapackage descriptor. `created` is the as-of date (never the wall clock)."""
+def build_datapackage(info: ReleaseInfo, datasets: list[WrittenDataset],
+                      extra: list[WrittenFile] | None = None) -> dict[str, Any]:
+    """The datapackage descriptor. `created` is the as-of date (never the wall clock).
+
+    Release metadata the portal needs (as-of, previous release, summary, the other files such as
+    PACT JSON and the validation report) sits in the custom `pcf_release` property.
+    """
     return {
         "$schema": PROFILE_V2,
         "name": info.package_name,
@@ -125,6 +130,7 @@ def build_datapackage(info: ReleaseInfo, datasets: list[WrittenDataset]) -> dict
             "title_zh": info.title_zh,
             "gwp_set": info.gwp_set,
             "summary": info.summary,
+            "files": [{"path": f.path, "bytes": f.bytes, "hash": f"sha256:{f.sha256}"} for f in extra or []],
         },
         "resources": [r for d in datasets for r in _resources(d)],
     }

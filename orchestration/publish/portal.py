@@ -50,8 +50,21 @@ def _current_section(release_id: str, package: dict[str, Any]) -> str:
         + summary_cards(meta.get("summary") or {})
         + f"<h3>{bi('Downloads', '下载')}</h3>"
         + table_html(["Dataset 数据集", "Title 名称", "Rows 行数", "Files 文件"], rows, numeric={2})
+        + _other_files(base, meta.get("files") or [])
         + f'<p><a href="{base}index.html">{bi("Release page: checksums, data dictionary, what changed, charts", "版本页面：校验值、数据字典、变更情况、图表")}</a></p>'
     )
+
+
+def _other_files(base: str, files: list[dict[str, Any]]) -> str:
+    """Links to the release's other files (PACT JSON, validation report, ...)."""
+    if not files:
+        return ""
+    items = "".join(
+        f'<li><a href="{base}{esc(f.get("path", ""))}">{esc(f.get("path", ""))}</a> '
+        f'<span class="zh">{esc(human_size(int(f.get("bytes", 0))))}</span></li>'
+        for f in files
+    )
+    return f"<p>{bi('Other files', '其他文件')}</p><ul>{items}</ul>"
 
 
 def render_portal(publish_root: Path) -> str:

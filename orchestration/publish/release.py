@@ -113,7 +113,7 @@ def _build(tmp: Path, info: ReleaseInfo, datasets: list[tuple[DatasetSpec, pa.Ta
     if charts is None:
         charts = footprint_charts(tables[FOOTPRINT_DATASET]) if FOOTPRINT_DATASET in tables else []
     changes = tables.get(CHANGES_DATASET)
-    write_bytes_synced(tmp / "datapackage.json", datapackage_bytes(build_datapackage(info, written)))
+    write_bytes_synced(tmp / "datapackage.json", datapackage_bytes(build_datapackage(info, written, extra)))
     write_bytes_synced(tmp / "README.md", render_readme(info, written, changes, extra).encode("utf-8"))
     page = render_release_page(info, written, changes, extra, list(charts), portal)
     write_bytes_synced(tmp / "index.html", page.encode("utf-8"))

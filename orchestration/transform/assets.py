@@ -1,6 +1,5 @@
 """dbt models as Dagster assets: staging → intermediate → marts, dbt tests as asset checks."""
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping
@@ -23,9 +22,11 @@ class PcfDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         path = dbt_resource_props.get("original_file_path", "")
-        for layer in ("staging", "intermediate", "marts", "seeds"):
-            if path.startswith(layer):
-                return "reference" if layer == "seeds" else layer
+        if path.startswith("seeds"):
+            return "reference"
+        for layer in ("staging", "intermediate", "marts"):
+            if path.startswith(f"transform/{layer}"):
+                return layer
         return "transform"
 
 

@@ -6,7 +6,6 @@ expectation marked blocking fails, and a failed check stops the publish step. Ev
 under $PCF_HOME/validation/ so the release carries the report of the checks that let it through.
 """
 
-from __future__ import annotations
 
 import json
 

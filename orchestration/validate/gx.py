@@ -10,7 +10,7 @@ Data is validated as a pandas DataFrame (pyarrow tables are converted first) thr
 context that is created once per process. GX over SQLAlchemy on DuckDB does not work in GX 1.x, so
 callers hand in the rows (e.g. `duckdb_connection.sql(...).arrow()`).
 
-`great_expectations` takes ~3 s to import, so it is imported on first use only: importing this
+`great_expectations` takes 4-5 s to import, so it is imported on first use only: importing this
 module (e.g. for the dataclasses, or to render a report) stays cheap.
 """
 
@@ -306,9 +306,7 @@ def _arrow_type_for_pandas(data_type: pa.DataType) -> pa.DataType | None:
         return pa.float64()
     if pa.types.is_dictionary(data_type):
         return _arrow_type_for_pandas(data_type.value_type) or data_type.value_type
-    if pa.types.is_large_string(data_type) or getattr(pa.types, "is_string_view", lambda _t: False)(
-        data_type
-    ):
+    if pa.types.is_large_string(data_type) or pa.types.is_string_view(data_type):
         return pa.string()
     if pa.types.is_large_binary(data_type):
         return pa.binary()

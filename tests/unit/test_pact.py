@@ -455,7 +455,7 @@ def test_file_problems(tmp_path: Path) -> None:
     code, message = code_and_value(b"[" * 100_000 + b"]" * 100_000)
     assert code == "FILE_BROKEN_JSON"
     code, message = code_and_value(b"[" + b" " * 3 * 1024 * 1024 + b"]", max_bytes=2 * 1024 * 1024)
-    assert code == "FILE_TOO_LARGE" and "3 MB" in message and "limit is 2 MB" in message
+    assert code == "FILE_TOO_LARGE" and "3.0 MB" in message and "limit is 2 MB" in message
     assert code_and_value(b"[]")[0] == "FILE_NOT_PACT"
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import random
 import re
+import struct
 from datetime import date
 from pathlib import Path
 
@@ -207,6 +210,19 @@ def test_write_csv_round_trips_every_float_exactly(tmp_path: Path) -> None:
     assert [float(c) for c in cells] == values[:5]
     assert lines[1].endswith(",'\tx") and lines[2].endswith(",\"'\rx\"") and lines[3].endswith(",'+1")
     assert lines[6] == "NaN," and lines[7] == 'INF,"a\nb"' and lines[8] == ",'="
+
+
+def test_csv_floats_are_exactly_python_repr_at_every_magnitude(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    values = [rng.random() * 10.0**e * rng.choice((1, -1)) for e in range(-320, 308) for _ in range(8)]
+    values += [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(20_000)]
+    values += [round(rng.uniform(0, 5000), rng.randint(0, 8)) for _ in range(20_000)]
+    values += [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e10, 9999999999.5, 1e16, 5e-324, 1.7976931348623157e308]
+    values = [v for v in values if math.isfinite(v)]
+    write_csv(pa.table({"x": values}), tmp_path / "f.csv")
+    cells = (tmp_path / "f.csv").read_bytes().decode("utf-8-sig").split("\r\n")[1:-1]
+    mismatches = [(v, c) for v, c in zip(values, cells) if repr(v) != c]
+    assert mismatches == []
 
 
 def test_parquet_is_zstd_typed_and_round_trips(published: Path) -> None:

@@ -69,7 +69,10 @@ def activity_rows(count: int) -> list[dict[str, str]]:
 # --- encodings ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding, expected", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030")])
+@pytest.mark.parametrize(
+    "encoding, expected",
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030")],
+)
 def test_csv_encodings_with_chinese_text(tmp_path: Path, encoding: str, expected: str) -> None:
     path = write(tmp_path, "s.csv", csv_text(REQUIRED, activity_rows(2)), encoding)
     read = read_submission(path)
@@ -98,7 +101,10 @@ def test_detect_encoding() -> None:
         (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "FILE_NOT_TEXT"),  # a zip (an .xlsx renamed .csv)
         (b"a,b\n" + b"\x01\x02\x03\x04\x05\x06" * 20, "FILE_NOT_TEXT"),  # control characters
         ("name,city\nMüller GmbH,Zürich\n".encode("latin-1"), "FILE_ENCODING"),  # Latin-1 seen as GBK
-        ("名称,数量\n钢材,1\n".encode("utf-8") + b"\xff" + "电力,2\n".encode("utf-8"), "FILE_ENCODING"),  # damaged UTF-8
+        (
+            "名称,数量\n钢材,1\n".encode("utf-8") + b"\xff" + "电力,2\n".encode("utf-8"),
+            "FILE_ENCODING",
+        ),  # damaged UTF-8
         ("名称\n".encode("utf-16"), "FILE_ENCODING"),
         ("\ufeff名称".encode("utf-8")[:-1], "FILE_ENCODING"),  # BOM, then broken UTF-8
     ],
@@ -151,8 +157,13 @@ def test_duplicate_column_even_through_its_chinese_label(tmp_path: Path) -> None
 def test_extra_column_is_ignored_with_a_warning(tmp_path: Path) -> None:
     rows = [{**row, "Remarks 备注": "x"} for row in activity_rows(1)]
     read = read_submission(write(tmp_path, "s.csv", csv_text(REQUIRED + ["Remarks 备注"], rows)))
-    assert [(p.code, p.column, p.row, p.severity) for p in read.warnings] == [("UNKNOWN_COLUMN", "Remarks 备注", 1, "warning")]
-    assert read.table.column_names == [column.name for column in SUBMISSION_COLUMNS] + ["source_row", "source_sheet"]
+    assert [(p.code, p.column, p.row, p.severity) for p in read.warnings] == [
+        ("UNKNOWN_COLUMN", "Remarks 备注", 1, "warning")
+    ]
+    assert read.table.column_names == [column.name for column in SUBMISSION_COLUMNS] + [
+        "source_row",
+        "source_sheet",
+    ]
 
 
 def test_chinese_headers_in_any_order_and_case(tmp_path: Path) -> None:
@@ -199,7 +210,11 @@ def test_trailing_empty_fields_are_tolerated(tmp_path: Path) -> None:
 @pytest.mark.parametrize("damage, where", [("short", "line 3"), ("long", "line 3"), ("quote", "line 3")])
 def test_broken_csv_rows(tmp_path: Path, damage: str, where: str) -> None:
     lines = csv_text(REQUIRED, activity_rows(2)).split("\r\n")
-    lines[2] = {"short": lines[2].rsplit(",", 2)[0], "long": lines[2] + ",extra", "quote": '"unterminated,' + lines[2]}[damage]
+    lines[2] = {
+        "short": lines[2].rsplit(",", 2)[0],
+        "long": lines[2] + ",extra",
+        "quote": '"unterminated,' + lines[2],
+    }[damage]
     error = rejected(write(tmp_path, "s.csv", "\r\n".join(lines)))
     assert error.problem.code == "FILE_BAD_CSV"
     assert where in error.problem.details["value"]
@@ -236,7 +251,15 @@ def workbook_file(tmp_path: Path, sheets: dict[str, list[list[object]]], name: s
 
 
 PRODUCT_HEADER = [column.name for column in SUBMISSION_COLUMNS[:17]]
-ACTIVITY_HEADER = ["product_code", "lifecycle_stage", "activity_name", "amount", "unit", "activity_code", "data_source"]
+ACTIVITY_HEADER = [
+    "product_code",
+    "lifecycle_stage",
+    "activity_name",
+    "amount",
+    "unit",
+    "activity_code",
+    "data_source",
+]
 
 
 def product_row(code: str, **changes: object) -> list[object]:
@@ -277,7 +300,11 @@ def test_xlsx_join_uses_company_uscc_when_given(tmp_path: Path) -> None:
     path = workbook_file(
         tmp_path,
         {
-            "products": [PRODUCT_HEADER, product_row("A"), product_row("A", company_uscc=other, product_name="另一")],
+            "products": [
+                PRODUCT_HEADER,
+                product_row("A"),
+                product_row("A", company_uscc=other, product_name="另一"),
+            ],
             "activities": [
                 ["company_uscc"] + ACTIVITY_HEADER,
                 [other, "A", "production", "电力", 1, "kWh", "electricity.grid", "primary"],
@@ -285,7 +312,10 @@ def test_xlsx_join_uses_company_uscc_when_given(tmp_path: Path) -> None:
         },
     )
     records = read_submission(path).table.to_pylist()
-    assert [(r["source_sheet"], r["product_name"]) for r in records] == [("activities", "另一"), ("products", "冰箱 BCD-500")]
+    assert [(r["source_sheet"], r["product_name"]) for r in records] == [
+        ("activities", "另一"),
+        ("products", "冰箱 BCD-500"),
+    ]
 
 
 def test_xlsx_chinese_sheet_names_and_headers(tmp_path: Path) -> None:
@@ -293,7 +323,10 @@ def test_xlsx_chinese_sheet_names_and_headers(tmp_path: Path) -> None:
         tmp_path,
         {
             "产品": [[LABELS[name] for name in PRODUCT_HEADER], product_row("A")],
-            "活动数据": [[LABELS[name] for name in ACTIVITY_HEADER], ["A", "production", "电力", 1, "kWh", "e", "primary"]],
+            "活动数据": [
+                [LABELS[name] for name in ACTIVITY_HEADER],
+                ["A", "production", "电力", 1, "kWh", "e", "primary"],
+            ],
         },
     )
     records = read_submission(path).table.to_pylist()
@@ -306,8 +339,14 @@ def test_xlsx_cell_values_become_deterministic_strings(tmp_path: Path) -> None:
         {
             "products": [
                 PRODUCT_HEADER,
-                product_row("A", reporting_period_start=dt.datetime(2024, 1, 1), reporting_period_end=dt.date(2024, 12, 31),
-                            production_volume=1e6, product_mass_kg=0.00001, hs_code=8418102000),
+                product_row(
+                    "A",
+                    reporting_period_start=dt.datetime(2024, 1, 1),
+                    reporting_period_end=dt.date(2024, 12, 31),
+                    production_volume=1e6,
+                    product_mass_kg=0.00001,
+                    hs_code=8418102000,
+                ),
             ],
             "activities": [ACTIVITY_HEADER],
         },
@@ -334,7 +373,10 @@ def test_xlsx_missing_sheet(tmp_path: Path) -> None:
 
 
 def test_xlsx_missing_column_names_the_sheet(tmp_path: Path) -> None:
-    path = workbook_file(tmp_path, {"products": [PRODUCT_HEADER, product_row("A")], "activities": [ACTIVITY_HEADER[:-1], ["A"]]})
+    path = workbook_file(
+        tmp_path,
+        {"products": [PRODUCT_HEADER, product_row("A")], "activities": [ACTIVITY_HEADER[:-1], ["A"]]},
+    )
     error = rejected(path)
     assert error.problem.code == "FILE_MISSING_COLUMNS" and error.problem.sheet == "activities"
     assert error.problem.details["value"] == "data_source"
@@ -342,13 +384,17 @@ def test_xlsx_missing_column_names_the_sheet(tmp_path: Path) -> None:
 
 def test_xlsx_empty_and_header_only(tmp_path: Path) -> None:
     assert rejected(workbook_file(tmp_path, {"products": [], "activities": []})).problem.code == "FILE_EMPTY"
-    header_only = workbook_file(tmp_path, {"products": [PRODUCT_HEADER], "activities": [ACTIVITY_HEADER]}, "h.xlsx")
+    header_only = workbook_file(
+        tmp_path, {"products": [PRODUCT_HEADER], "activities": [ACTIVITY_HEADER]}, "h.xlsx"
+    )
     assert rejected(header_only).problem.code == "FILE_NO_ROWS"
     assert rejected(write(tmp_path, "zero.xlsx", b"")).problem.code == "FILE_EMPTY"
 
 
 def test_corrupt_workbooks(tmp_path: Path) -> None:
-    good = workbook_file(tmp_path, {"products": [PRODUCT_HEADER, product_row("A")], "activities": [ACTIVITY_HEADER]})
+    good = workbook_file(
+        tmp_path, {"products": [PRODUCT_HEADER, product_row("A")], "activities": [ACTIVITY_HEADER]}
+    )
     truncated = write(tmp_path, "truncated.xlsx", good.read_bytes()[:-200])
     assert rejected(truncated).problem.code == "FILE_BAD_XLSX"
     not_zip = write(tmp_path, "text.xlsx", "this is not a workbook")
@@ -360,16 +406,31 @@ def test_corrupt_workbooks(tmp_path: Path) -> None:
 # --- factor tables -----------------------------------------------------------------------------
 
 FACTOR = {
-    "factor_id": "CN.grid.2023", "activity_code": "electricity.grid", "name_en": "Grid electricity", "name_zh": "电网电力",
-    "geography": "CN", "reference_year": "2023", "activity_unit": "kWh", "co2e_kg": "0.5366", "gwp_basis": "AR5",
-    "lca_scope": "cradle_to_gate", "dq_technological": "2", "dq_geographical": "1", "dq_temporal": "1",
-    "dq_precision": "2", "source": "MEE 2023", "status": "active",
+    "factor_id": "CN.grid.2023",
+    "activity_code": "electricity.grid",
+    "name_en": "Grid electricity",
+    "name_zh": "电网电力",
+    "geography": "CN",
+    "reference_year": "2023",
+    "activity_unit": "kWh",
+    "co2e_kg": "0.5366",
+    "gwp_basis": "AR5",
+    "lca_scope": "cradle_to_gate",
+    "dq_technological": "2",
+    "dq_geographical": "1",
+    "dq_temporal": "1",
+    "dq_precision": "2",
+    "source": "MEE 2023",
+    "status": "active",
 }
 
 
 def test_factor_csv(tmp_path: Path) -> None:
     read = read_factor_table(write(tmp_path, "factors.csv", csv_text(list(FACTOR), [FACTOR]), "gb18030"))
-    assert read.table.column_names == [column.name for column in FACTOR_COLUMNS] + ["source_row", "source_sheet"]
+    assert read.table.column_names == [column.name for column in FACTOR_COLUMNS] + [
+        "source_row",
+        "source_sheet",
+    ]
     record = read.table.to_pylist()[0]
     assert record["name_zh"] == "电网电力" and record["co2_fossil_kg"] is None and record["source_row"] == 2
 

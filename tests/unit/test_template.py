@@ -25,7 +25,9 @@ def seeds(tmp_path: Path) -> Path:
     folder = tmp_path / "seeds"
     folder.mkdir()
     (folder / "units.csv").write_text("unit,dimension\nkg,mass\nkWh,energy\npiece,piece\n", encoding="utf-8")
-    (folder / "product_categories.csv").write_text("category_code,name_en\nsteel.rebar,Rebar\ncement.opc,Cement\n", encoding="utf-8")
+    (folder / "product_categories.csv").write_text(
+        "category_code,name_en\nsteel.rebar,Rebar\ncement.opc,Cement\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -56,7 +58,9 @@ def test_layout(template: Path) -> None:
     assert [cell.value for cell in products[1]] == [column.name for column in PRODUCT_COLUMNS]
     assert [cell.value for cell in products[2]] == [column.label_zh for column in PRODUCT_COLUMNS]
     activities = workbook[ACTIVITIES_SHEET]
-    assert [cell.value for cell in activities[1]] == ["product_code"] + [column.name for column in ACTIVITY_COLUMNS]
+    assert [cell.value for cell in activities[1]] == ["product_code"] + [
+        column.name for column in ACTIVITY_COLUMNS
+    ]
     assert products.freeze_panes == f"A{DATA_FIRST_ROW}"
 
 
@@ -74,7 +78,9 @@ def test_drop_downs_from_registry_and_seeds(template: Path) -> None:
     assert set(products) == {"system_boundary", "disclosure", "product_category", "declared_unit"}
     assert set(activities) == {"lifecycle_stage", "data_source", "unit"}
     lists = load_workbook(template)[LISTS_SHEET]
-    columns = {column[0].value: [cell.value for cell in column[1:] if cell.value] for column in lists.iter_cols()}
+    columns = {
+        column[0].value: [cell.value for cell in column[1:] if cell.value] for column in lists.iter_cols()
+    }
     assert columns["system_boundary"] == list(SYSTEM_BOUNDARIES)
     assert columns["product_category"] == ["steel.rebar", "cement.opc"]
     assert columns["unit"] == ["kg", "kWh", "piece"]
@@ -95,21 +101,38 @@ def test_byte_deterministic(tmp_path: Path, seeds: Path, template: Path) -> None
     with zipfile.ZipFile(template) as archive:  # no clock in the file: the bytes do not depend on when
         assert {info.date_time for info in archive.infolist()} == {(2024, 1, 1, 0, 0, 0)}
         core = archive.read("docProps/core.xml").decode()
-    assert "2024-01-01T00:00:00Z</dcterms:created>" in core and "2024-01-01T00:00:00Z</dcterms:modified>" in core
+    assert (
+        "2024-01-01T00:00:00Z</dcterms:created>" in core and "2024-01-01T00:00:00Z</dcterms:modified>" in core
+    )
 
 
 def test_round_trip_through_read_submission(template: Path) -> None:
     workbook = load_workbook(template)
     product = {
-        "company_uscc": "91370200163562681G", "company_name": "青岛示例电器有限公司", "product_code": "007",
-        "product_name": "冰箱", "product_category": "steel.rebar", "declared_unit": "piece", "product_mass_kg": 65.5,
-        "reporting_period_start": "2024-01-01", "reporting_period_end": "2024-12-31", "production_volume": 1000,
-        "system_boundary": "cradle_to_gate", "disclosure": "public", "export_markets": "DE;FR",
+        "company_uscc": "91370200163562681G",
+        "company_name": "青岛示例电器有限公司",
+        "product_code": "007",
+        "product_name": "冰箱",
+        "product_category": "steel.rebar",
+        "declared_unit": "piece",
+        "product_mass_kg": 65.5,
+        "reporting_period_start": "2024-01-01",
+        "reporting_period_end": "2024-12-31",
+        "production_volume": 1000,
+        "system_boundary": "cradle_to_gate",
+        "disclosure": "public",
+        "export_markets": "DE;FR",
     }
     workbook[PRODUCTS_SHEET].append([product.get(column.name) for column in PRODUCT_COLUMNS])
     activity = {
-        "product_code": "007", "lifecycle_stage": "production", "activity_name": "用电", "amount": 12000,
-        "unit": "kWh", "activity_code": "electricity.grid", "data_source": "primary", "allocation_share": 0.5,
+        "product_code": "007",
+        "lifecycle_stage": "production",
+        "activity_name": "用电",
+        "amount": 12000,
+        "unit": "kWh",
+        "activity_code": "electricity.grid",
+        "data_source": "primary",
+        "allocation_share": 0.5,
     }
     order = ["product_code"] + [column.name for column in ACTIVITY_COLUMNS]
     for _ in range(2):
@@ -123,7 +146,11 @@ def test_round_trip_through_read_submission(template: Path) -> None:
     first = records[0]
     assert first["product_code"] == "007" and first["company_name"] == "青岛示例电器有限公司"
     assert first["product_mass_kg"] == "65.5" and first["production_volume"] == "1000"
-    assert first["amount"] == "12000" and first["allocation_share"] == "0.5" and first["export_markets"] == "DE;FR"
+    assert (
+        first["amount"] == "12000"
+        and first["allocation_share"] == "0.5"
+        and first["export_markets"] == "DE;FR"
+    )
 
 
 def test_blank_template_has_no_rows(template: Path) -> None:

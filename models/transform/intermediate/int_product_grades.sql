@@ -52,7 +52,7 @@ bounds as (
             and peer_groups.company_count >= cast(categories.min_companies as integer) as has_enough_peers,
         case
             when categories.grading_method = 'fixed'
-                then list_transform(string_split(categories.grade_thresholds, ';'), t -> cast(trim(t) as double))
+                then list_transform(string_split(categories.grade_thresholds, ';'), lambda t: cast(trim(t) as double))
             else [p20, p40, p60, p80]
         end as grade_upper_bounds
     from peer_groups
