@@ -12,8 +12,14 @@ REASON_COLUMNS = ("reason", "change_reason")
 PREVIEW_ROWS = 50
 
 CHANGE_WORDS_ZH = {
-    "added": "新增", "removed": "移除", "restated": "重述", "factor_update": "因子更新",
-    "resubmission": "重新报送", "method": "方法变更",
+    "added": "新增",
+    "removed": "移除",
+    "restated": "重述",
+    "factor_update": "因子更新",
+    "resubmission": "重新报送",
+    "new_product": "新产品",
+    "withdrawn": "撤回",
+    "method": "方法变更",
 }
 
 
@@ -27,7 +33,7 @@ def change_counts(table: pa.Table) -> list[tuple[str, str, int]]:
     reason_col = _first_present(table, REASON_COLUMNS)
     types = table.column(type_col).to_pylist() if type_col else [""] * table.num_rows
     reasons = table.column(reason_col).to_pylist() if reason_col else [""] * table.num_rows
-    counts = Counter((t or "", r or "") for t, r in zip(types, reasons))
+    counts = Counter((t or "", r or "") for t, r in zip(types, reasons, strict=True))
     return sorted((t, r, n) for (t, r), n in counts.items())
 
 

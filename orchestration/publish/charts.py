@@ -91,35 +91,52 @@ def distribution_svg(values: list[float], label: str) -> str:
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
         f'height="{HEIGHT}" role="img" aria-label="{esc(label)}" font-size="11">',
         f"<title>{esc(label)}</title>",
-        f'<line x1="{_f(scale.x(data[0]))}" x2="{_f(scale.x(data[-1]))}" y1="{_f(STRIP_Y)}" y2="{_f(STRIP_Y)}" '
-        f'stroke="{COLOUR}" stroke-width="1"/>',
-        f'<rect x="{_f(scale.x(p25))}" y="{_f(STRIP_Y - 10)}" width="{_f(max(scale.x(p75) - scale.x(p25), 1.0))}" '
-        f'height="20" fill="{COLOUR}" fill-opacity="0.15" stroke="{COLOUR}" stroke-width="1"/>',
+        f'<line x1="{_f(scale.x(data[0]))}" x2="{_f(scale.x(data[-1]))}" y1="{_f(STRIP_Y)}" '
+        f'y2="{_f(STRIP_Y)}" stroke="{COLOUR}" stroke-width="1"/>',
+        f'<rect x="{_f(scale.x(p25))}" y="{_f(STRIP_Y - 10)}" '
+        f'width="{_f(max(scale.x(p75) - scale.x(p25), 1.0))}" height="20" fill="{COLOUR}" '
+        f'fill-opacity="0.15" stroke="{COLOUR}" stroke-width="1"/>',
     ]
     for rank, value in enumerate(data):
         jitter = ((rank * 7) % 11 - 5) / 5 * (STRIP_HALF - 3)
-        parts.append(f'<circle cx="{_f(scale.x(value))}" cy="{_f(STRIP_Y + jitter)}" r="2.6" '
-                     f'fill="{COLOUR}" fill-opacity="0.55"/>')
+        parts.append(
+            f'<circle cx="{_f(scale.x(value))}" cy="{_f(STRIP_Y + jitter)}" r="2.6" '
+            f'fill="{COLOUR}" fill-opacity="0.55"/>'
+        )
     mx = _f(scale.x(median))
-    parts.append(f'<line x1="{mx}" x2="{mx}" y1="{_f(STRIP_Y - 15)}" y2="{_f(STRIP_Y + 15)}" '
-                 f'stroke="{COLOUR}" stroke-width="2.5"/>')
+    parts.append(
+        f'<line x1="{mx}" x2="{mx}" y1="{_f(STRIP_Y - 15)}" y2="{_f(STRIP_Y + 15)}" '
+        f'stroke="{COLOUR}" stroke-width="2.5"/>'
+    )
     anchor_x = min(max(scale.x(median), X0 + 40), X1 - 40)
-    parts.append(f'<text x="{_f(anchor_x)}" y="20" text-anchor="middle" font-weight="600">'
-                 f"median 中位数 {esc(fmt_number(median))}</text>")
+    parts.append(
+        f'<text x="{_f(anchor_x)}" y="20" text-anchor="middle" font-weight="600">'
+        f"median 中位数 {esc(fmt_number(median))}</text>"
+    )
     parts.append(f'<line x1="{_f(X0)}" x2="{_f(X1)}" y1="{_f(AXIS_Y)}" y2="{_f(AXIS_Y)}" stroke="#8a93a6"/>')
     for tick in scale.ticks:
         tx = _f(scale.x(tick))
         parts.append(f'<line x1="{tx}" x2="{tx}" y1="{_f(AXIS_Y)}" y2="{_f(AXIS_Y + 4)}" stroke="#8a93a6"/>')
-        parts.append(f'<text x="{tx}" y="{_f(AXIS_Y + 15)}" text-anchor="middle" font-size="10">'
-                     f"{esc(_tick_label(tick, scale.log))}</text>")
-    parts.append(f'<text x="{_f(X0)}" y="{HEIGHT - 6}" text-anchor="start">min {esc(fmt_number(data[0]))}</text>')
-    parts.append(f'<text x="{_f((X0 + X1) / 2)}" y="{HEIGHT - 6}" text-anchor="middle">n = {len(data)}</text>')
-    parts.append(f'<text x="{_f(X1)}" y="{HEIGHT - 6}" text-anchor="end">max {esc(fmt_number(data[-1]))}</text>')
+        parts.append(
+            f'<text x="{tx}" y="{_f(AXIS_Y + 15)}" text-anchor="middle" font-size="10">'
+            f"{esc(_tick_label(tick, scale.log))}</text>"
+        )
+    parts.append(
+        f'<text x="{_f(X0)}" y="{HEIGHT - 6}" text-anchor="start">min {esc(fmt_number(data[0]))}</text>'
+    )
+    parts.append(
+        f'<text x="{_f((X0 + X1) / 2)}" y="{HEIGHT - 6}" text-anchor="middle">n = {len(data)}</text>'
+    )
+    parts.append(
+        f'<text x="{_f(X1)}" y="{HEIGHT - 6}" text-anchor="end">max {esc(fmt_number(data[-1]))}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def footprint_charts(table: pa.Table, category_names: dict[str, tuple[str, str]] | None = None) -> list[Chart]:
+def footprint_charts(
+    table: pa.Table, category_names: dict[str, tuple[str, str]] | None = None
+) -> list[Chart]:
     """One chart per category of `product_footprints`: the distribution of the excl.-biogenic PCF.
 
     `category_names` optionally maps a category code to its (English, Chinese) names.
@@ -132,7 +149,7 @@ def footprint_charts(table: pa.Table, category_names: dict[str, tuple[str, str]]
     categories = table.column(CATEGORY_COLUMN).to_pylist()
     amounts = table.column(VALUE_COLUMN).to_pylist()
     declared = table.column(UNIT_COLUMN).to_pylist()
-    for category, amount, unit in zip(categories, amounts, declared):
+    for category, amount, unit in zip(categories, amounts, declared, strict=True):
         if category is None or amount is None or not math.isfinite(float(amount)):
             continue
         values[category].append(float(amount))
@@ -144,14 +161,16 @@ def footprint_charts(table: pa.Table, category_names: dict[str, tuple[str, str]]
         unit = " / ".join(sorted(units[category])) or "declared unit"
         name_en, name_zh = names.get(category, (category, ""))
         scale_note = _Scale(min(values[category]), max(values[category])).log
-        charts.append(Chart(
-            key=category,
-            title_en=name_en if name_en == category else f"{name_en} ({category})",
-            title_zh=name_zh,
-            svg=distribution_svg(values[category], f"{category}: kgCO2e per {unit}"),
-            caption_en=f"{len(values[category])} products · kgCO2e per {unit}, excl. biogenic"
-            + (" · log scale" if scale_note else ""),
-            caption_zh=f"{len(values[category])} 个产品 · 千克二氧化碳当量/{unit}（不含生物源碳）"
-            + (" · 对数刻度" if scale_note else ""),
-        ))
+        charts.append(
+            Chart(
+                key=category,
+                title_en=name_en if name_en == category else f"{name_en} ({category})",
+                title_zh=name_zh,
+                svg=distribution_svg(values[category], f"{category}: kgCO2e per {unit}"),
+                caption_en=f"{len(values[category])} products · kgCO2e per {unit}, excl. biogenic"
+                + (" · log scale" if scale_note else ""),
+                caption_zh=f"{len(values[category])} 个产品 · 千克二氧化碳当量/{unit}（不含生物源碳）"
+                + (" · 对数刻度" if scale_note else ""),
+            )
+        )
     return charts

@@ -61,7 +61,11 @@ def _format_datetime(value: datetime) -> str:
 def _is_text(data_type: pa.DataType) -> bool:
     if pa.types.is_dictionary(data_type):
         return _is_text(data_type.value_type)
-    return pa.types.is_string(data_type) or pa.types.is_large_string(data_type) or pa.types.is_string_view(data_type)
+    return (
+        pa.types.is_string(data_type)
+        or pa.types.is_large_string(data_type)
+        or pa.types.is_string_view(data_type)
+    )
 
 
 def _s(text: str) -> pa.Scalar:
@@ -91,14 +95,16 @@ def _float_cells(array: pa.Array) -> pa.Array:
     """
     array = pc.cast(array, pa.float64())
     text = pc.cast(array, _CELL)
-    text = pc.if_else(pc.match_substring(text, "."), text, pc.binary_join_element_wise(text, _s(".0"), _s("")))
+    text = pc.if_else(
+        pc.match_substring(text, "."), text, pc.binary_join_element_wise(text, _s(".0"), _s(""))
+    )
     magnitude = pc.abs(array)
     plain = pc.or_(pc.and_(pc.greater_equal(magnitude, 1e-4), pc.less(magnitude, 1e10)), pc.equal(array, 0.0))
     others = pc.indices_nonzero(pc.invert(pc.fill_null(plain, True)))
     if len(others) == 0:
         return text
     cells = text.to_pylist()
-    for index, value in zip(others.to_pylist(), array.take(others).to_pylist()):
+    for index, value in zip(others.to_pylist(), array.take(others).to_pylist(), strict=True):
         cells[index] = format_float(value)
     return pa.array(cells, _CELL)
 

@@ -23,7 +23,13 @@ from orchestration.publish.specs import DatasetSpec, FieldSpec, ReleaseInfo
 PROFILE_V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 CSV_MEDIATYPE = "text/csv"
-CSV_DIALECT = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True, "header": True}
+CSV_DIALECT = {
+    "delimiter": ",",
+    "lineTerminator": "\r\n",
+    "quoteChar": '"',
+    "doubleQuote": True,
+    "header": True,
+}
 PILOT_UTC_OFFSET = "+08:00"  # Asia/Shanghai: the as-of date is a pilot-local date
 
 
@@ -107,8 +113,9 @@ def _resources(dataset: WrittenDataset) -> list[dict[str, Any]]:
     return [parquet, csv]
 
 
-def build_datapackage(info: ReleaseInfo, datasets: list[WrittenDataset],
-                      extra: list[WrittenFile] | None = None) -> dict[str, Any]:
+def build_datapackage(
+    info: ReleaseInfo, datasets: list[WrittenDataset], extra: list[WrittenFile] | None = None
+) -> dict[str, Any]:
     """The datapackage descriptor. `created` is the as-of date (never the wall clock).
 
     Release metadata the portal needs (as-of, previous release, summary, the other files such as
@@ -118,7 +125,9 @@ def build_datapackage(info: ReleaseInfo, datasets: list[WrittenDataset],
         "$schema": PROFILE_V2,
         "name": info.package_name,
         "title": info.title_en,
-        "description": f"{info.title_en} — {info.title_zh}. Release {info.release_id}, data as of {info.as_of}.",
+        "description": (
+            f"{info.title_en} — {info.title_zh}. Release {info.release_id}, data as of {info.as_of}."
+        ),
         "version": info.release_id,
         "created": f"{info.as_of}T00:00:00{PILOT_UTC_OFFSET}",
         "licenses": [dict(info.license)],

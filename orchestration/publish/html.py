@@ -12,13 +12,17 @@ import math
 from typing import Any
 
 CSS = """
-:root{--fg:#1d2433;--muted:#5b6478;--bg:#fbfcfd;--card:#fff;--line:#dde2ea;--accent:#1f7a5a;--accent2:#e8f3ee}
-@media (prefers-color-scheme:dark){:root{--fg:#e6e9ef;--muted:#a3abbd;--bg:#14171c;--card:#1b1f26;--line:#323846;--accent:#5cc79b;--accent2:#1f3029}}
+:root{--fg:#1d2433;--muted:#5b6478;--bg:#fbfcfd;--card:#fff;--line:#dde2ea;
+  --accent:#1f7a5a;--accent2:#e8f3ee}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e9ef;--muted:#a3abbd;--bg:#14171c;--card:#1b1f26;
+  --line:#323846;--accent:#5cc79b;--accent2:#1f3029}}
 *{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
+body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,
+  "PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
 main{max-width:1120px;margin:0 auto;padding:24px 20px 64px}
 header.top{border-bottom:3px solid var(--accent);margin-bottom:20px;padding-bottom:12px}
-h1{font-size:1.7rem;margin:.2em 0}h2{font-size:1.25rem;margin:2em 0 .6em;border-bottom:1px solid var(--line);padding-bottom:.2em}
+h1{font-size:1.7rem;margin:.2em 0}
+h2{font-size:1.25rem;margin:2em 0 .6em;border-bottom:1px solid var(--line);padding-bottom:.2em}
 h3{font-size:1.05rem;margin:1.4em 0 .4em}
 a{color:var(--accent)}
 .zh{color:var(--muted)}
@@ -49,13 +53,40 @@ footer{margin-top:48px;color:var(--muted);font-size:.85rem;border-top:1px solid 
 
 # Chinese words for the tokens summary keys are made of ("submissions_accepted" -> 报送 · 接收).
 SUMMARY_WORDS_ZH = {
-    "products": "产品", "product": "产品", "companies": "企业", "company": "企业", "categories": "类别",
-    "category": "类别", "submissions": "报送", "submission": "报送", "files": "文件", "rows": "行",
-    "accepted": "已接收", "quarantined": "已隔离", "received": "已收到", "rejected": "已拒收",
-    "changes": "变更", "added": "新增", "removed": "移除", "restated": "重述", "checks": "校验",
-    "passed": "通过", "failed": "未通过", "warnings": "警告", "factors": "排放因子", "factor": "排放因子",
-    "releases": "发布", "release": "发布", "public": "公开", "restricted": "受限", "verified": "已核查",
-    "label": "标识", "eligible": "符合条件", "shipments": "集装箱运输", "farms": "养殖场", "total": "合计",
+    "products": "产品",
+    "product": "产品",
+    "companies": "企业",
+    "company": "企业",
+    "categories": "类别",
+    "category": "类别",
+    "submissions": "报送",
+    "submission": "报送",
+    "files": "文件",
+    "rows": "行",
+    "accepted": "已接收",
+    "quarantined": "已隔离",
+    "received": "已收到",
+    "rejected": "已拒收",
+    "changes": "变更",
+    "added": "新增",
+    "removed": "移除",
+    "restated": "重述",
+    "checks": "校验",
+    "passed": "通过",
+    "failed": "未通过",
+    "warnings": "警告",
+    "factors": "排放因子",
+    "factor": "排放因子",
+    "releases": "发布",
+    "release": "发布",
+    "public": "公开",
+    "restricted": "受限",
+    "verified": "已核查",
+    "label": "标识",
+    "eligible": "符合条件",
+    "shipments": "集装箱运输",
+    "farms": "养殖场",
+    "total": "合计",
 }
 
 
@@ -67,6 +98,11 @@ def esc(value: Any) -> str:
 def bi(en: str, zh: str) -> str:
     """English text followed by its Chinese translation."""
     return f'{esc(en)} <span class="zh" lang="zh-Hans">{esc(zh)}</span>'
+
+
+def stacked(en: str, zh: str) -> str:
+    """English text with its Chinese translation on the line below."""
+    return f'{esc(en)}<br><span class="zh" lang="zh-Hans">{esc(zh)}</span>'
 
 
 def human_size(n_bytes: int) -> str:
@@ -111,11 +147,23 @@ def flatten_summary(summary: dict, prefix: tuple[str, ...] = ()) -> list[tuple[t
     return out
 
 
+# Whole keys whose Chinese is not the words in order.
+SUMMARY_PHRASES_ZH = {
+    "factors_in_effect": "有效排放因子",
+    "changes_added": "新增变更",
+    "changes_removed": "移除变更",
+    "changes_restated": "重述变更",
+    "label_eligible": "可获碳标识",
+}
+
+
 def summary_labels(path: tuple[str, ...]) -> tuple[str, str]:
-    """English and Chinese labels for a summary key path."""
+    """English and Chinese labels for a summary key path ('submissions', 'accepted' or 'submissions_accepted')."""
     tokens = [t for part in path for t in part.split("_") if t]
     english = " ".join(tokens).capitalize()
-    chinese = "".join(SUMMARY_WORDS_ZH.get(t.lower(), t) for t in tokens)
+    key = "_".join(tokens).lower()
+    words = [SUMMARY_WORDS_ZH.get(t.lower(), f" {t} ") for t in tokens]
+    chinese = SUMMARY_PHRASES_ZH.get(key) or "".join(words).strip().replace("  ", " ")
     return english, chinese
 
 
@@ -147,7 +195,8 @@ def table_html(headers: list[str], rows: list[list[str]], numeric: set[int] | No
     numeric = numeric or set()
     head = "".join(f"<th>{h}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r))
+        "<tr>"
+        + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r))
         + "</tr>"
         for r in rows
     )

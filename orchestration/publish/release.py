@@ -68,11 +68,18 @@ def cleanup_stale_temp(publish_root: Path) -> list[Path]:
     return removed
 
 
-def _check_request(publish_root: Path, info: ReleaseInfo, datasets: list[tuple[DatasetSpec, pa.Table]],
-                   extra_files: dict[str, bytes], access: str) -> None:
+def _check_request(
+    publish_root: Path,
+    info: ReleaseInfo,
+    datasets: list[tuple[DatasetSpec, pa.Table]],
+    extra_files: dict[str, bytes],
+    access: str,
+) -> None:
     parsed = parse_release_id(info.release_id)
     if parsed is None or parsed[0] != info.as_of:
-        raise ValueError(f"release id {info.release_id!r} must be the as-of date {info.as_of!r} (then .2, .3 ...)")
+        raise ValueError(
+            f"release id {info.release_id!r} must be the as-of date {info.as_of!r} (then .2, .3 ...)"
+        )
     if access not in ACCESS_LEVELS:
         raise ValueError(f"access must be one of {ACCESS_LEVELS}, got {access!r}")
     if access == "public":
@@ -95,8 +102,14 @@ def _written(root: Path, relpath: str) -> WrittenFile:
     return WrittenFile(relpath, path.stat().st_size, sha256_file(path))
 
 
-def _build(tmp: Path, info: ReleaseInfo, datasets: list[tuple[DatasetSpec, pa.Table]],
-           extra_files: dict[str, bytes], charts: Sequence[Chart] | None, portal: bool) -> None:
+def _build(
+    tmp: Path,
+    info: ReleaseInfo,
+    datasets: list[tuple[DatasetSpec, pa.Table]],
+    extra_files: dict[str, bytes],
+    charts: Sequence[Chart] | None,
+    portal: bool,
+) -> None:
     """Write every file of the release into the temporary folder `tmp`."""
     written: list[WrittenDataset] = []
     tables: dict[str, pa.Table] = {}
@@ -105,8 +118,14 @@ def _build(tmp: Path, info: ReleaseInfo, datasets: list[tuple[DatasetSpec, pa.Ta
         tables[spec.name] = conformed
         write_parquet(conformed, tmp / f"{spec.name}.parquet")
         write_csv(conformed, tmp / f"{spec.name}.csv")
-        written.append(WrittenDataset(spec, conformed.num_rows, _written(tmp, f"{spec.name}.parquet"),
-                                      _written(tmp, f"{spec.name}.csv")))
+        written.append(
+            WrittenDataset(
+                spec,
+                conformed.num_rows,
+                _written(tmp, f"{spec.name}.parquet"),
+                _written(tmp, f"{spec.name}.csv"),
+            )
+        )
     for relpath in sorted(extra_files):
         write_bytes_synced(tmp / safe_relpath(relpath), extra_files[relpath])
     extra = [_written(tmp, safe_relpath(p).as_posix()) for p in sorted(extra_files)]
@@ -117,8 +136,12 @@ def _build(tmp: Path, info: ReleaseInfo, datasets: list[tuple[DatasetSpec, pa.Ta
     write_bytes_synced(tmp / "README.md", render_readme(info, written, changes, extra).encode("utf-8"))
     page = render_release_page(info, written, changes, extra, list(charts), portal)
     write_bytes_synced(tmp / "index.html", page.encode("utf-8"))
-    known = {f.path: f.sha256 for d in written for f in (d.parquet, d.csv)} | {f.path: f.sha256 for f in extra}
-    sums = "".join(f"{known.get(rel) or sha256_file(tmp / rel)}  {rel}\n" for rel in list_files(tmp) if rel != SUMS_FILE)
+    known = {f.path: f.sha256 for d in written for f in (d.parquet, d.csv)} | {
+        f.path: f.sha256 for f in extra
+    }
+    sums = "".join(
+        f"{known.get(rel) or sha256_file(tmp / rel)}  {rel}\n" for rel in list_files(tmp) if rel != SUMS_FILE
+    )
     write_bytes_synced(tmp / SUMS_FILE, sums.encode("utf-8"))
 
 

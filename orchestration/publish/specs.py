@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -95,10 +95,12 @@ class Chart:
 
 # Arrow type predicates accepted for each Table Schema type, and the type an all-null column becomes.
 _ACCEPTS: dict[str, Callable[[pa.DataType], bool]] = {
-    "string": lambda t: pa.types.is_string(t)
-    or pa.types.is_large_string(t)
-    or pa.types.is_string_view(t)
-    or (pa.types.is_dictionary(t) and pa.types.is_string(t.value_type)),
+    "string": lambda t: (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_string_view(t)
+        or (pa.types.is_dictionary(t) and pa.types.is_string(t.value_type))
+    ),
     "integer": pa.types.is_integer,
     "number": lambda t: pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_integer(t),
     "boolean": pa.types.is_boolean,
@@ -142,7 +144,9 @@ def conform_table(spec: DatasetSpec, table: pa.Table) -> pa.Table:
         if pa.types.is_null(column.type):
             column = column.cast(_NULL_CAST[fs.type])
         if not _ACCEPTS[fs.type](column.type):
-            raise TypeError(f"dataset {spec.name!r}: column {fs.name!r} is {column.type}, spec says {fs.type}")
+            raise TypeError(
+                f"dataset {spec.name!r}: column {fs.name!r} is {column.type}, spec says {fs.type}"
+            )
         arrays.append(column)
         fields.append(pa.field(fs.name, column.type, nullable=True, metadata=field_metadata(fs)))
     conformed = pa.Table.from_arrays(arrays, schema=pa.schema(fields))

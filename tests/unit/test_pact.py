@@ -64,7 +64,8 @@ def validators(pact_dir: Path) -> dict[str, Draft202012Validator]:
         document = yaml.safe_load((pact_dir / f"{version}-openapi.yaml").read_text(encoding="utf-8"))
         assert document["openapi"].startswith("3.1")
         uri = f"urn:pact-openapi:{version}"
-        registry = Registry().with_resource(uri, Resource.from_contents(document, default_specification=DRAFT202012))
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        registry = Registry().with_resource(uri, resource)
         built[version] = Draft202012Validator(
             {"$ref": f"{uri}#/components/schemas/ProductFootprint"},
             registry=registry,
@@ -74,7 +75,8 @@ def validators(pact_dir: Path) -> dict[str, Draft202012Validator]:
 
 
 def schema_errors(validator: Draft202012Validator, footprint: dict[str, Any]) -> list[str]:
-    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(footprint)]
+    errors = validator.iter_errors(footprint)
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in errors]
 
 
 def footprints_of(payload: Any) -> list[dict[str, Any]]:
@@ -138,7 +140,8 @@ def varied_rows() -> list[dict[str, Any]]:
                     pcf_incl_biogenic_kgco2e_per_unit=0.58, product_category="beer.bottled", hs_code=None,
                     system_boundary="cradle_to_grave", distribution_kgco2e_per_unit=0.05,
                     use_kgco2e_per_unit=0.0, end_of_life_kgco2e_per_unit=0.01, is_boundary_complete=False),
-        product_row(4, declared_unit="piece", product_mass_kg=65.5, pcf_excl_biogenic_kgco2e_per_unit=412.345678,
+        product_row(4, declared_unit="piece", product_mass_kg=65.5,
+                    pcf_excl_biogenic_kgco2e_per_unit=412.345678,
                     pcf_incl_biogenic_kgco2e_per_unit=410.0, raw_materials_kgco2e_per_unit=400.0,
                     production_kgco2e_per_unit=12.345678, product_code="RF/500:白色 #2",
                     dq_technological=1.5, dq_geographical=2.0, dq_temporal=2.25),
@@ -250,14 +253,16 @@ def test_export_conventions() -> None:
 
     v2_payload, _ = to_pact_v2([product_row(7)], CREATED)
     v2_pcf = v2_payload["data"][0]["pcf"]
-    assert v2_pcf["characterizationFactors"] == "AR6" and v2_pcf["crossSectoralStandardsUsed"] == ["ISO Standard 14067"]
+    assert v2_pcf["characterizationFactors"] == "AR6"
+    assert v2_pcf["crossSectoralStandardsUsed"] == ["ISO Standard 14067"]
     assert v2_payload["data"][0]["productCategoryCpc"] == "44811" and v2_payload["data"][0]["version"] == 1
     assert v2_pcf["primaryDataShare"] == 40.0 and "dqi" not in v2_pcf and "assurance" not in v2_pcf
 
 
 def test_declared_units_pact_lacks_are_expressed_per_kilogram_or_skipped() -> None:
     tonne = product_row(1, declared_unit="t", pcf_excl_biogenic_kgco2e_per_unit=1850.0)
-    piece = product_row(2, declared_unit="piece", product_mass_kg=50.0, pcf_excl_biogenic_kgco2e_per_unit=400.0)
+    piece = product_row(2, declared_unit="piece", product_mass_kg=50.0,
+                        pcf_excl_biogenic_kgco2e_per_unit=400.0)
     head_year = product_row(3, declared_unit="head_year", product_mass_kg=None)
     teu = product_row(4, declared_unit="TEU", product_mass_kg=None)
     piece_without_mass = product_row(5, declared_unit="piece", product_mass_kg=None)
@@ -265,15 +270,18 @@ def test_declared_units_pact_lacks_are_expressed_per_kilogram_or_skipped() -> No
     v3, skipped_v3 = to_pact_v3([tonne, piece, head_year, teu, piece_without_mass], CREATED)
     by_id = {footprint["id"][-1]: footprint["pcf"] for footprint in v3["data"]}
     assert (by_id["1"]["declaredUnitOfMeasurement"], by_id["1"]["declaredUnitAmount"]) == ("kilogram", "1000")
-    assert by_id["1"]["pcfExcludingBiogenicUptake"] == "1850" and by_id["1"]["productMassPerDeclaredUnit"] == "1000"
-    assert (by_id["2"]["declaredUnitOfMeasurement"], by_id["2"]["productMassPerDeclaredUnit"]) == ("piece", "50")
+    assert by_id["1"]["pcfExcludingBiogenicUptake"] == "1850"
+    assert by_id["1"]["productMassPerDeclaredUnit"] == "1000"
+    assert by_id["2"]["declaredUnitOfMeasurement"] == "piece"
+    assert by_id["2"]["productMassPerDeclaredUnit"] == "50"
     assert list(skipped_v3) == [head_year["product_footprint_id"], teu["product_footprint_id"],
                                 piece_without_mass["product_footprint_id"]]
     assert "head_year" in skipped_v3[head_year["product_footprint_id"]]
 
     v2, skipped_v2 = to_pact_v2([tonne, piece, head_year], CREATED)
     by_id = {footprint["id"][-1]: footprint for footprint in v2["data"]}
-    assert by_id["1"]["pcf"]["declaredUnit"] == "kilogram" and by_id["1"]["pcf"]["unitaryProductAmount"] == "1"
+    assert by_id["1"]["pcf"]["declaredUnit"] == "kilogram"
+    assert by_id["1"]["pcf"]["unitaryProductAmount"] == "1"
     assert by_id["1"]["pcf"]["pCfExcludingBiogenic"] == "1.85"  # per kilogram
     assert by_id["2"]["pcf"]["declaredUnit"] == "kilogram"  # PACT 2.x has no piece
     assert by_id["2"]["pcf"]["pCfExcludingBiogenic"] == "8"  # 400 kgCO2e per 50 kg piece
@@ -301,6 +309,18 @@ def test_export_is_deterministic_and_sorted() -> None:
         assert pact_json_bytes(first) == pact_json_bytes(second)
         keys = [(f["companyIds"][0], f["productIds"][0]) for f in first["data"]]
         assert keys == sorted(keys)
+
+
+def test_export_accepts_warehouse_types() -> None:
+    """Rows straight from Arrow/DuckDB carry dates and decimals, not strings and floats."""
+    from datetime import date
+    from decimal import Decimal
+
+    row = product_row(1, reporting_period_start=date(2024, 1, 1), reporting_period_end=date(2024, 12, 31),
+                      pcf_excl_biogenic_kgco2e_per_unit=Decimal("2.5"), dqr=Decimal("2.2"),
+                      is_verified=True, verifier_name="CQC", verification_date=date(2025, 3, 1))
+    assert pact_json_bytes(to_pact_v3([row], CREATED)[0]) == pact_json_bytes(to_pact_v3([product_row(
+        1, is_verified=True, verifier_name="CQC", verification_date="2025-03-01")], CREATED)[0])
 
 
 def test_export_refuses_programming_errors() -> None:
@@ -354,7 +374,8 @@ def test_round_trip_through_our_import(tmp_path: Path, export: Any) -> None:
             assert record[theirs] == pytest.approx(row[ours] / per_pact_unit, rel=1e-11)
         fossil = row["fossil_ghg_kgco2e_per_unit"]
         expected_fossil = row["pcf_excl_biogenic_kgco2e_per_unit"] if fossil is None else fossil
-        assert record["fossil_ghg_kgco2e_per_unit"] == pytest.approx(expected_fossil / per_pact_unit, rel=1e-11)
+        expected_fossil /= per_pact_unit
+        assert record["fossil_ghg_kgco2e_per_unit"] == pytest.approx(expected_fossil, rel=1e-11)
         if v3 and row.get("dq_technological") is not None:
             assert record["dqr"] == pytest.approx((1.5 + 2.0 + 2.25) / 3)
         else:
@@ -364,7 +385,8 @@ def test_round_trip_through_our_import(tmp_path: Path, export: Any) -> None:
 def test_declared_unit_amount_and_mass_survive_the_round_trip() -> None:
     rows = [product_row(1, declared_unit="t"), product_row(2, declared_unit="piece", product_mass_kg=65.5),
             product_row(3, declared_unit="L", product_mass_kg=1.01)]
-    records = {r["pact_id"][-1]: r for r in parse_pact(json.loads(pact_json_bytes(to_pact_v3(rows, CREATED)[0])))}
+    exported = json.loads(pact_json_bytes(to_pact_v3(rows, CREATED)[0]))
+    records = {record["pact_id"][-1]: record for record in parse_pact(exported)}
     assert (records["1"]["declared_unit"], records["1"]["declared_unit_amount"]) == ("kg", 1000.0)
     assert records["1"]["product_mass_kg"] == 1.0
     assert (records["2"]["declared_unit"], records["2"]["product_mass_kg"]) == ("piece", 65.5)

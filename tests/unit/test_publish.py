@@ -43,7 +43,9 @@ FOOTPRINTS = DatasetSpec(
         FieldSpec("product_name", "string", "Product name", "产品名称"),
         FieldSpec("product_category", "string", "Category code", "类别代码"),
         FieldSpec("declared_unit", "string", "Declared unit", "声明单位"),
-        FieldSpec("pcf_excl_biogenic_kgco2e_per_unit", "number", "PCF excl. biogenic", "不含生物源碳足迹", KG),
+        FieldSpec(
+            "pcf_excl_biogenic_kgco2e_per_unit", "number", "PCF excl. biogenic", "不含生物源碳足迹", KG
+        ),
         FieldSpec("pcf_incl_biogenic_kgco2e_per_unit", "number", "PCF incl. biogenic", "含生物源碳足迹", KG),
         FieldSpec("grade", "integer", "Grade 1-5", "等级"),
         FieldSpec("is_label_eligible", "boolean", "Label eligible", "可获碳标识"),
@@ -81,27 +83,36 @@ FARMS = DatasetSpec(
 
 def footprints_table() -> pa.Table:
     """Deliberately unsorted, with formula-like text, quotes, commas, Chinese, nulls and a negative."""
-    return pa.table({
-        "product_footprint_id": ["c", "a", "b", "d"],
-        "product_name": ["=cmd", "冰箱 BCD-500, \"big\"", "@SUM(A1)", "-20 freezer"],
-        "product_category": ["appliance.refrigerator", "appliance.refrigerator", "tyre.passenger", "tyre.passenger"],
-        "declared_unit": ["piece", "piece", "piece", "piece"],
-        "pcf_excl_biogenic_kgco2e_per_unit": [0.1, 512.25, 1e-05, 2400.0],
-        "pcf_incl_biogenic_kgco2e_per_unit": [-1.5, 500.0, None, 2390.5],
-        "grade": pa.array([1, None, 3, 5], pa.int64()),
-        "is_label_eligible": [True, False, None, True],
-        "reporting_period_end": [date(2025, 12, 31)] * 4,
-    })
+    return pa.table(
+        {
+            "product_footprint_id": ["c", "a", "b", "d"],
+            "product_name": ["=cmd", '冰箱 BCD-500, "big"', "@SUM(A1)", "-20 freezer"],
+            "product_category": [
+                "appliance.refrigerator",
+                "appliance.refrigerator",
+                "tyre.passenger",
+                "tyre.passenger",
+            ],
+            "declared_unit": ["piece", "piece", "piece", "piece"],
+            "pcf_excl_biogenic_kgco2e_per_unit": [0.1, 512.25, 1e-05, 2400.0],
+            "pcf_incl_biogenic_kgco2e_per_unit": [-1.5, 500.0, None, 2390.5],
+            "grade": pa.array([1, None, 3, 5], pa.int64()),
+            "is_label_eligible": [True, False, None, True],
+            "reporting_period_end": [date(2025, 12, 31)] * 4,
+        }
+    )
 
 
 def changes_table() -> pa.Table:
-    return pa.table({
-        "product_footprint_id": ["a", "b", "c"],
-        "change_type": ["added", "restated", "restated"],
-        "reason": [None, "factor_update", "resubmission"],
-        "old_value": [None, 2.0, 0.2],
-        "new_value": [512.25, 1e-05, 0.1],
-    })
+    return pa.table(
+        {
+            "product_footprint_id": ["a", "b", "c"],
+            "change_type": ["added", "restated", "restated"],
+            "reason": [None, "factor_update", "resubmission"],
+            "old_value": [None, 2.0, 0.2],
+            "new_value": [512.25, 1e-05, 0.1],
+        }
+    )
 
 
 def release_info(release_id: str = "2026-11-23", previous: str | None = None) -> ReleaseInfo:
@@ -111,7 +122,11 @@ def release_info(release_id: str = "2026-11-23", previous: str | None = None) ->
         previous_release_id=previous,
         title_en="Shandong PCF open data <test>",
         title_zh="山东省产品碳足迹公开数据",
-        license={"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/", "title": "CC BY 4.0"},
+        license={
+            "name": "CC-BY-4.0",
+            "path": "https://creativecommons.org/licenses/by/4.0/",
+            "title": "CC BY 4.0",
+        },
         sources=[{"title": "Factor release F-2026-01", "path": "https://example.org/factors/F-2026-01"}],
         summary={"products": 4, "companies": 2, "submissions": {"accepted": 3, "quarantined": 1}},
     )
@@ -126,7 +141,9 @@ def publish(root: Path, release_id: str = "2026-11-23", **kwargs) -> Path:
 
 
 def release_files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -138,8 +155,16 @@ def test_release_folder_has_every_file_and_latest_points_to_it(published: Path) 
     root = published.parents[1]
     assert published == root / "releases" / "2026-11-23"
     assert set(release_files(published)) == {
-        "product_footprints.parquet", "product_footprints.csv", "changes.parquet", "changes.csv",
-        "validation/index.html", "changes.md", "datapackage.json", "README.md", "index.html", "SHA256SUMS",
+        "product_footprints.parquet",
+        "product_footprints.csv",
+        "changes.parquet",
+        "changes.csv",
+        "validation/index.html",
+        "changes.md",
+        "datapackage.json",
+        "README.md",
+        "index.html",
+        "SHA256SUMS",
     }
     assert (root / "LATEST").read_text() == "2026-11-23\n"
     assert current_release(root) == "2026-11-23"
@@ -178,8 +203,11 @@ def test_datapackage_describes_files_exactly(published: Path) -> None:
     assert pq.read_metadata(published / "product_footprints.parquet").num_rows == 4
     fields = {f["name"]: f for f in resources["product_footprints"]["schema"]["fields"]}
     assert fields["pcf_excl_biogenic_kgco2e_per_unit"] == {
-        "name": "pcf_excl_biogenic_kgco2e_per_unit", "type": "number", "description": "PCF excl. biogenic",
-        "description_zh": "不含生物源碳足迹", "unit": KG,
+        "name": "pcf_excl_biogenic_kgco2e_per_unit",
+        "type": "number",
+        "description": "PCF excl. biogenic",
+        "description_zh": "不含生物源碳足迹",
+        "unit": KG,
     }
     assert resources["changes-csv"]["schema"]["primaryKey"] == ["product_footprint_id", "change_type"]
 
@@ -196,7 +224,9 @@ def test_csv_bom_quoting_formula_neutralisation_and_number_format(published: Pat
     assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
     lines = raw.decode("utf-8-sig").split("\r\n")
     assert lines[0].startswith("product_footprint_id,product_name,")
-    assert lines[1] == ('a,"冰箱 BCD-500, ""big""",appliance.refrigerator,piece,512.25,500.0,,false,2025-12-31')
+    assert lines[1] == (
+        'a,"冰箱 BCD-500, ""big""",appliance.refrigerator,piece,512.25,500.0,,false,2025-12-31'
+    )
     assert lines[2] == "b,'@SUM(A1),tyre.passenger,piece,1e-05,,3,,2025-12-31"
     assert lines[3] == "c,'=cmd,appliance.refrigerator,piece,0.1,-1.5,1,true,2025-12-31"
     assert lines[4] == "d,'-20 freezer,tyre.passenger,piece,2400.0,2390.5,5,true,2025-12-31"
@@ -204,11 +234,13 @@ def test_csv_bom_quoting_formula_neutralisation_and_number_format(published: Pat
 
 def test_write_csv_round_trips_every_float_exactly(tmp_path: Path) -> None:
     values = [0.1 + 0.2, 1 / 3, -1.5, 1e-300, 123456789.123, float("nan"), float("inf"), None]
-    write_csv(pa.table({"x": values, "s": ["\tx", "\rx", "+1", "ok", "", None, "a\nb", "'="]}), tmp_path / "f.csv")
+    write_csv(
+        pa.table({"x": values, "s": ["\tx", "\rx", "+1", "ok", "", None, "a\nb", "'="]}), tmp_path / "f.csv"
+    )
     lines = (tmp_path / "f.csv").read_bytes().decode("utf-8-sig").split("\r\n")
     cells = [line.split(",")[0] for line in lines[1:6]]
     assert [float(c) for c in cells] == values[:5]
-    assert lines[1].endswith(",'\tx") and lines[2].endswith(",\"'\rx\"") and lines[3].endswith(",'+1")
+    assert lines[1].endswith(",'\tx") and lines[2].endswith(',"\'\rx"') and lines[3].endswith(",'+1")
     assert lines[6] == "NaN," and lines[7] == 'INF,"a\nb"' and lines[8] == ",'="
 
 
@@ -217,11 +249,21 @@ def test_csv_floats_are_exactly_python_repr_at_every_magnitude(tmp_path: Path) -
     values = [rng.random() * 10.0**e * rng.choice((1, -1)) for e in range(-320, 308) for _ in range(8)]
     values += [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(20_000)]
     values += [round(rng.uniform(0, 5000), rng.randint(0, 8)) for _ in range(20_000)]
-    values += [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e10, 9999999999.5, 1e16, 5e-324, 1.7976931348623157e308]
+    values += [
+        0.0,
+        -0.0,
+        1e-4,
+        9.999999999999999e-05,
+        1e10,
+        9999999999.5,
+        1e16,
+        5e-324,
+        1.7976931348623157e308,
+    ]
     values = [v for v in values if math.isfinite(v)]
     write_csv(pa.table({"x": values}), tmp_path / "f.csv")
     cells = (tmp_path / "f.csv").read_bytes().decode("utf-8-sig").split("\r\n")[1:-1]
-    mismatches = [(v, c) for v, c in zip(values, cells) if repr(v) != c]
+    mismatches = [(v, c) for v, c in zip(values, cells, strict=True) if repr(v) != c]
     assert mismatches == []
 
 
@@ -288,7 +330,11 @@ def test_bad_table_leaves_nothing_behind(tmp_path: Path) -> None:
     assert list((root / "releases").iterdir()) == []
     assert current_release(root) is None
     with pytest.raises(ValueError, match="undocumented columns"):
-        write_release(root, release_info(), [(FOOTPRINTS, footprints_table().append_column("secret", pa.array([1] * 4)))])
+        write_release(
+            root,
+            release_info(),
+            [(FOOTPRINTS, footprints_table().append_column("secret", pa.array([1] * 4)))],
+        )
     assert list((root / "releases").iterdir()) == []
 
 
@@ -310,7 +356,9 @@ def test_next_release_id_counts_same_day_releases(tmp_path: Path) -> None:
     publish(root)
     assert next_release_id(releases, "2026-11-23") == "2026-11-23.2"
     assert next_release_id(releases, "2026-11-24") == "2026-11-24"
-    second = write_release(root, release_info("2026-11-23.2", previous="2026-11-23"), [(CHANGES, changes_table())])
+    second = write_release(
+        root, release_info("2026-11-23.2", previous="2026-11-23"), [(CHANGES, changes_table())]
+    )
     assert second.name == "2026-11-23.2" and current_release(root) == "2026-11-23.2"
     (releases / ".tmp-2026-11-23.9-x").mkdir()
     assert next_release_id(releases, "2026-11-23") == "2026-11-23.3"
@@ -330,7 +378,9 @@ def test_restricted_datasets_only_go_to_a_restricted_root(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match="restricted"):
         write_release(tmp_path / "publish", release_info(), [(FARMS, farms)])
     assert not (tmp_path / "publish" / "releases" / "2026-11-23").exists()
-    folder = write_release(tmp_path / "restricted", release_info(), [(FARMS, farms)], access="restricted", portal=False)
+    folder = write_release(
+        tmp_path / "restricted", release_info(), [(FARMS, farms)], access="restricted", portal=False
+    )
     assert (folder / "livestock_farm_grades.parquet").is_file()
     assert not (tmp_path / "restricted" / "index.html").exists()
     assert "../../index.html" not in (folder / "index.html").read_text()

@@ -1,0 +1,55 @@
+"""The Dagster graph loads, and any change to its shape is deliberate (snapshot of keys)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.definitions import defs
+from orchestration.transform.project import dbt_build_args
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
+EXPECTED_ASSETS = {
+    "raw/factor_releases", "raw/factor_rows", "raw/files", "raw/submission_rows", "raw/pact_footprints",
+    "raw/problems", "product_footprints", "emission_factors", "category_benchmarks",
+    "submission_feedback", "release",
+}
+
+
+def test_definitions_load_and_contain_the_nightly_flow():
+    repository = defs.get_repository_def()
+    keys = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
+    assert EXPECTED_ASSETS <= keys
+    assert {k for k in keys if k.startswith(("stg_", "int_"))}, "dbt staging and intermediate models are assets"
+
+
+def current_snapshot() -> str:
+    repository = defs.get_repository_def()
+    graph = repository.asset_graph
+    lines = ["# assets", *sorted(key.to_user_string() for key in graph.get_all_asset_keys())]
+    lines += ["# asset checks", *sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys)]
+    lines += ["# jobs", *sorted(job.name for job in repository.get_all_jobs() if not job.name.startswith("__"))]
+    lines += ["# schedules", *sorted(s.name for s in repository.schedule_defs)]
+    lines += ["# sensors", *sorted(s.name for s in repository.sensor_defs)]
+    return "\n".join(lines) + "\n"
+
+
+def test_definitions_snapshot():
+    """Any change to assets, checks, jobs, schedules or sensors must update snapshots/definitions.txt."""
+    assert current_snapshot() == SNAPSHOT.read_text(), (
+        "the Dagster graph changed; if that was meant, regenerate tests/unit/snapshots/definitions.txt"
+    )
+
+
+def test_jobs_schedules_sensors_and_checks():
+    assert defs.resolve_job_def("nightly_job") is not None
+    schedule = defs.resolve_schedule_def("nightly")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    assert defs.resolve_sensor_def("landing_files") is not None
+    check_keys = {key.name for key in defs.get_repository_def().asset_graph.asset_check_keys}
+    assert "product_footprints_expectations" in check_keys
+
+
+def test_dbt_build_arguments_are_a_pure_function():
+    assert dbt_build_args("2026-01-15", "AR5") == ["build", "--vars", '{"as_of": "2026-01-15", "gwp_set": "AR5"}']
+
