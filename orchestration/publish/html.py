@@ -158,7 +158,7 @@ SUMMARY_PHRASES_ZH = {
 
 
 def summary_labels(path: tuple[str, ...]) -> tuple[str, str]:
-    """English and Chinese labels for a summary key path ('submissions', 'accepted' or 'submissions_accepted')."""
+    """English and Chinese labels for a summary key path, e.g. ('submissions', 'accepted')."""
     tokens = [t for part in path for t in part.split("_") if t]
     english = " ".join(tokens).capitalize()
     key = "_".join(tokens).lower()
