@@ -12,7 +12,7 @@ from rich.console import Console
 from orchestration.home import DEMO_LANDING, Home, default_home
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
-console = Console(stderr=False, highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 def _home(home: str | None) -> Home:
@@ -63,6 +63,68 @@ def run(home: str | None, demo: bool, as_of, gwp_set: str | None, approve_drift:
         console=console,
     )
     sys.exit(outcome.exit_code)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--home", type=click.Path(file_okay=False), help="Check factor references against this home's warehouse.")
+def check(file: Path, home: str | None) -> None:
+    """Validate one submission file offline; exit 0 if it would be accepted whole, 1 otherwise."""
+    from orchestration.check import check_file
+    from orchestration.feedback import render_markdown
+
+    home_path = Path(home).resolve() if home else default_home()
+    report = check_file(file, home_path if home_path.exists() else None)
+    console.print(render_markdown(report), markup=False)
+    sys.exit(EXIT_OK if report["status"] == "accepted" else EXIT_ERROR)
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("pcf_submission_template.xlsx"), show_default=True)
+def template(out: Path) -> None:
+    """Write the blank XLSX submission template (bilingual headers, drop-down lists, instructions)."""
+    from orchestration.template import write_template
+
+    write_template(out)
+    console.print(f"template written to {out}")
+
+
+@main.command()
+@click.option("--home", type=click.Path(file_okay=False), help="PCF_HOME (default $PCF_HOME or ./warehouse).")
+@click.option("--port", type=int, default=8000, show_default=True)
+def serve(home: str | None, port: int) -> None:
+    """Serve publish/ on localhost for browsing the portal."""
+    import functools
+    import http.server
+
+    root = _home(home).publish
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        console.print(f"serving {root} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+@main.command()
+@click.option("--home", type=click.Path(file_okay=False), help="PCF_HOME (default $PCF_HOME or ./warehouse).")
+def status(home: str | None) -> None:
+    """Releases, the last run and its outcome, and counts received / accepted / quarantined."""
+    from orchestration.status import print_status
+
+    print_status(_home(home), console)
+
+
+@main.command()
+@click.argument("product")
+@click.option("--home", type=click.Path(file_okay=False), help="PCF_HOME (default $PCF_HOME or ./warehouse).")
+def explain(product: str, home: str | None) -> None:
+    """How a product's footprint was computed: PRODUCT is <uscc>/<product_code>."""
+    from orchestration.status import print_explanation
+
+    if not print_explanation(_home(home), product, console):
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 
 from rich.console import Console
 from rich.table import Table
 
 from orchestration.home import Home, today_in_pilot
+from orchestration.status import record_run
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
 
@@ -80,6 +81,20 @@ def run_nightly(
     elif not result.success or not release:
         outcome.exit_code = EXIT_ERROR
     _print_summary(console, home, outcome)
+    record_run(
+        home,
+        {
+            "as_of": as_of.isoformat(),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "run_id": result.run_id,
+            "exit_code": outcome.exit_code,
+            "outcome": {EXIT_OK: "published" if outcome.published else "unchanged", EXIT_BLOCKED: "blocked", EXIT_ERROR: "error"}[outcome.exit_code],
+            "release_id": outcome.release_id,
+            "failed_checks": outcome.failed_checks,
+            "errors": outcome.errors,
+            **{f"{k}_{n}": v for k, m in outcome.metadata.items() for n, v in m.items() if isinstance(v, (int, float, str, bool))},
+        },
+    )
     return outcome
 
 

@@ -289,7 +289,9 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
     footprint_rows = tables["product_footprints"].to_pylist()
     extra: dict[str, bytes] = {}
     for version, export in (("v2", pact.to_pact_v2), ("v3", pact.to_pact_v3)):
-        payload, _skipped = export(footprint_rows, created)
+        payload, skipped = export(footprint_rows, created)
+        for footprint_id, why in skipped.items():
+            context.log.warning(f"PACT {version}: {footprint_id} left out: {why}")
         extra[f"pact/product_footprints.{version}.json"] = pact.pact_json_bytes(payload)
     suites = load_results(home, dataset_suite_names([spec.name for spec in specs]))
     tests = dbt_test_results(home)

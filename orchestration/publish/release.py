@@ -57,9 +57,13 @@ def cleanup_stale_temp(publish_root: Path) -> list[Path]:
     releases_dir = publish_root / RELEASES_DIR
     if releases_dir.is_dir():
         for entry in sorted(releases_dir.iterdir()):
-            if entry.name.startswith(TEMP_PREFIX):
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-                removed.append(entry)
+            if not entry.name.startswith(TEMP_PREFIX):
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
     if publish_root.is_dir():
         for entry in sorted(publish_root.iterdir()):
             if entry.is_file() and entry.name.startswith((f".{LATEST_FILE}.tmp-", ".index.html.tmp-")):

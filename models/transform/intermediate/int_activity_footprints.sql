@@ -23,7 +23,8 @@ chain_totals as (
 
 from_factors as (
     select
-        activity_rows.*,
+        activity_rows.* exclude (factor_id),
+        activity_rows.factor_id as named_factor_id,
         'factor' as reference_kind,
         factor_rows.factor_id,
         factor_rows.factor_release_id,
@@ -41,7 +42,8 @@ from_factors as (
 
 from_suppliers as (
     select
-        activity_rows.*,
+        activity_rows.* exclude (factor_id),
+        activity_rows.factor_id as named_factor_id,
         'supplier' as reference_kind,
         cast(null as varchar) as factor_id,
         cast(null as varchar) as factor_release_id,

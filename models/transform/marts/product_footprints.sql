@@ -10,6 +10,10 @@ grades as (
     select * from {{ ref('int_product_grades') }}
 ),
 
+categories as (
+    select * from {{ ref('product_categories') }}
+),
+
 final as (
     select
         {{ stable_uuid('footprints.product_period_key') }} as product_footprint_id,
@@ -18,6 +22,7 @@ final as (
         footprints.product_code,
         footprints.product_name,
         footprints.product_category,
+        cast(categories.cpc_code as varchar) as cpc_code,
         footprints.hs_code,
         footprints.declared_unit,
         footprints.product_mass_kg,
@@ -54,6 +59,7 @@ final as (
         footprints.submission_id
     from footprints
     left join grades using (product_period_key)
+    left join categories on categories.category_code = footprints.product_category
 )
 
 select * from final
