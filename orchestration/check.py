@@ -52,7 +52,7 @@ def _reference_problems(connection: duckdb.DuckDBPyConnection, warehouse: Path) 
     try:
         tables = connection.execute(
             "select count(*) from duckdb_tables() where database_name = 'warehouse' and schema_name = 'main' and table_name = 'emission_factors'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not tables:
             return []
         rows = connection.execute(_REFERENCE_SQL).fetchall()

@@ -15,11 +15,11 @@ from dagster_dbt import DbtCliResource  # noqa: E402
 
 from orchestration.ingest.assets import ingest_company_submissions, ingest_factors  # noqa: E402
 from orchestration.operations.schedules import landing_sensor, nightly_schedule  # noqa: E402
-from orchestration.publish.assets import published_specs, release, submission_feedback  # noqa: E402
+from orchestration.publish.assets import release, submission_feedback  # noqa: E402
 from orchestration.resources import PcfSettings  # noqa: E402
 from orchestration.transform.assets import pcf_dbt_models  # noqa: E402
 from orchestration.transform.project import dbt_project  # noqa: E402
-from orchestration.validate.checks import dataset_suite_names, suite_check  # noqa: E402
+from orchestration.validate.checks import dataset_suite_names, model_names, suite_check  # noqa: E402
 
 nightly_job = define_asset_job(
     "nightly_job",
@@ -30,7 +30,7 @@ nightly_job = define_asset_job(
 
 defs = Definitions(
     assets=[ingest_factors, ingest_company_submissions, pcf_dbt_models, submission_feedback, release],
-    asset_checks=[suite_check(name) for name in dataset_suite_names([spec.name for spec in published_specs()])],
+    asset_checks=[suite_check(name) for name in dataset_suite_names(model_names())],
     jobs=[nightly_job],
     schedules=[nightly_schedule(nightly_job)],
     sensors=[landing_sensor(nightly_job)],

@@ -85,6 +85,7 @@ _REASONS: tuple[Reason, ...] = (
     Reason("UNCERTAINTY_RANGE", "uncertainty_gsd must be at least 1; found {value}.", "不确定度GSD不能小于1，实际为 {value}。"),
     Reason("GAS_SPLIT_OR_CO2E", "Give either the gas split or co2e_kg with gwp_basis, not both and not neither.", "须填写分气体排放数据，或填写CO2当量及GWP基准，二者择一。"),
     Reason("WITHDRAWN_UNKNOWN", "The factor '{value}' is marked withdrawn but is not in the factor set in effect.", "因子“{value}”被标记为撤回，但当前生效的因子库中并无此因子。"),
+    Reason("RELEASE_EXPECTATION_FAILED", "The release fails the factor release expectations: {value}.", "该发布未通过因子发布校验规则：{value}。"),
     Reason("RELEASE_REJECTED", "The release was rejected whole because of the problems listed; the factor set in effect is unchanged.", "由于所列问题，本次发布被整体拒绝；当前生效的因子库保持不变。"),
 )
 

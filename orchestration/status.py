@@ -53,7 +53,7 @@ def print_status(home: Home, console: Console) -> None:
             rows = {
                 "submission": connection.execute(
                     "select count(*), count(*) filter (where row_status = 'accepted') from intermediate.int_submission_row_outcomes"
-                ).fetchone()
+                ).fetchall()[0]
             }
         for kind, count, quarantined in files:
             received, accepted = rows.get(kind, (None, None))

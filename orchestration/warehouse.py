@@ -130,5 +130,5 @@ def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, name: str) 
     found = connection.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],
-    ).fetchone()
+    ).fetchall()[0]
     return bool(found and found[0])

@@ -22,7 +22,7 @@ def receipt_date(connection, as_of: date) -> date | None:
     """
     latest = connection.execute(
         "select greatest((select max(received_date) from raw.files), (select max(received_date) from raw.factor_releases))"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return None if latest is not None and as_of < latest else as_of
 
 

@@ -159,6 +159,32 @@ def _validate_rows(connection: duckdb.DuckDBPyConnection, release_id: str, relea
     ]
 
 
+BOUNDARY_SUITE = "factor_release_rows"
+
+
+def _expectation_problems(connection: duckdb.DuckDBPyConnection, home: Home) -> list[Problem]:
+    """The release's rows, typed, through the GX suite at the factor boundary."""
+    from orchestration.validate.checks import save_result
+    from orchestration.validate.gx import run_suite
+
+    typed = connection.sql(
+        """select factor_id, activity_code, activity_unit, geography,
+                  try_cast(reference_year as integer) as reference_year, lca_scope,
+                  try_cast(dq_technological as integer) as dq_technological,
+                  try_cast(dq_geographical as integer) as dq_geographical,
+                  try_cast(dq_temporal as integer) as dq_temporal,
+                  try_cast(dq_precision as integer) as dq_precision,
+                  try_cast(uncertainty_gsd as double) as uncertainty_gsd, status
+           from incoming_factor_rows"""
+    ).fetch_arrow_table()
+    result = run_suite(BOUNDARY_SUITE, typed)
+    save_result(home, result)
+    return [
+        Problem("RELEASE_EXPECTATION_FAILED", column=outcome.column, details={"value": outcome.description_en})
+        for outcome in result.blocking_failures
+    ]
+
+
 def ingest_release(connection: duckdb.DuckDBPyConnection, home: Home, folder: Path, received_date: date) -> ReleaseOutcome:
     """Validate one release folder and record it accepted or rejected, in one transaction."""
     release_id = folder.name
@@ -183,7 +209,7 @@ def ingest_release(connection: duckdb.DuckDBPyConnection, home: Home, folder: Pa
             [sorted(in_effect)],
         )
         problems = _validate_rows(connection, release_id, metadata["release_type"])
-        problems = list(read.warnings) + problems
+        problems = list(read.warnings) + problems + _expectation_problems(connection, home)
     except FileRejected as rejected:
         problems = [rejected.problem]
     errors = [p for p in problems if p.severity == "error"]

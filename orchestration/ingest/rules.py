@@ -311,7 +311,7 @@ def add_row_problems(
     key_sql: str = PRODUCT_KEY_SQL,
 ) -> int:
     """Append the problems of every row in `rows_table` to `target`; returns how many were found."""
-    before = connection.execute(f"select count(*) from {target}").fetchone()[0]
+    before = connection.execute(f"select count(*) from {target}").fetchall()[0][0]
     sql = row_problems_sql(rows_table, rules, consistency, key_sql)
     connection.execute(f"insert into {target} by name ({sql})")
-    return connection.execute(f"select count(*) from {target}").fetchone()[0] - before
+    return connection.execute(f"select count(*) from {target}").fetchall()[0][0] - before

@@ -159,7 +159,7 @@ class IngestSummary:
 
 
 def next_received_seq(connection: duckdb.DuckDBPyConnection) -> int:
-    return connection.execute("select coalesce(max(received_seq), 0) + 1 from raw.files").fetchone()[0]
+    return connection.execute("select coalesce(max(received_seq), 0) + 1 from raw.files").fetchall()[0][0]
 
 
 def ingest_submissions(connection: duckdb.DuckDBPyConnection, home: Home, received_date: date) -> IngestSummary:

@@ -19,6 +19,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from orchestration import pact
 from orchestration.feedback import write_submission_feedback
 from orchestration.home import DBT_PROJECT_DIR, Home
+from orchestration.ingest.factors import BOUNDARY_SUITE
 from orchestration.publish import (
     DatasetSpec,
     FieldSpec,
@@ -30,7 +31,7 @@ from orchestration.publish import (
 )
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import dbt_project
-from orchestration.validate.checks import dataset_suite_names, load_results
+from orchestration.validate.checks import dataset_suite_names, load_results, model_names
 from orchestration.validate.report import render_validation_html, results_json
 from orchestration.warehouse import connect
 
@@ -41,12 +42,27 @@ LICENSE = {
 }
 _FRICTIONLESS_TYPES = {
     "varchar": "string",
+    "text": "string",
     "double": "number",
+    "float": "number",
+    "real": "number",
+    "decimal": "number",
     "integer": "integer",
     "bigint": "integer",
+    "smallint": "integer",
+    "hugeint": "integer",
     "boolean": "boolean",
     "date": "date",
+    "timestamp": "datetime",
 }
+
+
+def frictionless_type(data_type: str | None) -> str:
+    """The Table Schema type of a dbt contract data type; an unknown type is an error, not a guess."""
+    base = (data_type or "").lower().split("(")[0].strip()
+    if base not in _FRICTIONLESS_TYPES:
+        raise ValueError(f"no Table Schema type for the dbt data type {data_type!r}")
+    return _FRICTIONLESS_TYPES[base]
 
 
 def published_specs(access: str = "public") -> list[DatasetSpec]:
@@ -60,7 +76,7 @@ def published_specs(access: str = "public") -> list[DatasetSpec]:
         fields = tuple(
             FieldSpec(
                 name=column["name"],
-                type=_FRICTIONLESS_TYPES.get((column.get("data_type") or "varchar").lower(), "string"),
+                type=frictionless_type(column.get("data_type")),
                 description_en=column.get("description", ""),
                 description_zh=column.get("meta", {}).get("description_zh", ""),
                 unit=column.get("meta", {}).get("unit"),
@@ -274,7 +290,7 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
         tables = {
             spec.name: connection.sql(f"select * from main.{spec.name}").fetch_arrow_table() for spec in specs
         }
-        products = connection.execute("select count(*) from intermediate.int_product_footprints").fetchone()[0]
+        products = connection.execute("select count(*) from intermediate.int_product_footprints").fetchall()[0][0]
     previous_id, previous_fingerprint = _previous_provenance(home)
     if previous_fingerprint == inputs.fingerprint:
         context.log.info(f"inputs unchanged since release {previous_id}: nothing new to publish")
@@ -293,7 +309,7 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
         for footprint_id, why in skipped.items():
             context.log.warning(f"PACT {version}: {footprint_id} left out: {why}")
         extra[f"pact/product_footprints.{version}.json"] = pact.pact_json_bytes(payload)
-    suites = load_results(home, dataset_suite_names([spec.name for spec in specs]))
+    suites = load_results(home, dataset_suite_names(model_names()) + [BOUNDARY_SUITE])
     tests = dbt_test_results(home)
     extra["validation/index.html"] = render_validation_html(f"Validation report {release_id}", suites, tests).encode()
     extra["validation/results.json"] = results_json(suites, tests)
@@ -312,7 +328,7 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
         title_zh="山东省产品碳足迹信息披露",
         license=LICENSE,
         sources=[
-            {"title": f"Factor release {r['release_id']} ({r['publisher']}, {r['published_date']})", "path": f"factors/{r['release_id']}"}
+            {"title": f"Factor release {r['release_id']} ({r['publisher']}, {r['published_date']}, {r['license']})"}
             for r in inputs.factor_releases
         ],
         summary={

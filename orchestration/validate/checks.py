@@ -8,11 +8,13 @@ under $PCF_HOME/validation/ so the release carries the report of the checks that
 
 
 import json
+from pathlib import Path
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
+from orchestration.transform.project import dbt_project
 from orchestration.validate.gx import SuiteResult, run_suite, suite_names
 from orchestration.warehouse import connect
 
@@ -24,7 +26,7 @@ def results_dir(home: Home):
 def save_result(home: Home, result: SuiteResult) -> None:
     folder = results_dir(home)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{result.suite_name}.json").write_text(result.to_json())
+    (folder / f"{result.suite_name}.json").write_text(result.to_json(), encoding="utf-8")
 
 
 def load_results(home: Home, names: list[str]) -> list[SuiteResult]:
@@ -32,14 +34,18 @@ def load_results(home: Home, names: list[str]) -> list[SuiteResult]:
     for name in names:
         path = results_dir(home) / f"{name}.json"
         if path.exists():
-            found.append(SuiteResult.from_dict(json.loads(path.read_text())))
+            found.append(SuiteResult.from_dict(json.loads(path.read_text(encoding="utf-8"))))
     return found
 
 
 def validate_table(home: Home, table_name: str, suite_name: str | None = None) -> SuiteResult:
-    """Run the suite on the warehouse table `main.<table_name>` and keep the result."""
+    """Run the suite on the warehouse table `<table_name>` (marts in main, others in their layer's schema)."""
     with connect(home.root, read_only=True) as connection:
-        table = connection.sql(f"select * from main.{table_name}").fetch_arrow_table()
+        schema = connection.execute(
+            "select table_schema from information_schema.tables where table_name = ? order by table_schema = 'main' desc limit 1",
+            [table_name],
+        ).fetchall()[0][0]
+        table = connection.sql(f"select * from {schema}.{table_name}").fetch_arrow_table()
     result = run_suite(suite_name or table_name, table)
     save_result(home, result)
     return result
@@ -52,7 +58,7 @@ def suite_check(dataset: str):
         asset=AssetKey(dataset),
         name=f"{dataset}_expectations",
         blocking=True,
-        description=f"Great Expectations suite expectations/{dataset}.json on the published dataset.",
+        description=f"Great Expectations suite expectations/{dataset}.json on {dataset}.",
         pool="duckdb",
     )
     def _check(settings: PcfSettings) -> AssetCheckResult:
@@ -73,5 +79,12 @@ def suite_check(dataset: str):
 
 
 def dataset_suite_names(datasets: list[str]) -> list[str]:
+    """The suites named after one of `datasets` (the assets they check), in that order."""
     available = set(suite_names())
     return [name for name in datasets if name in available]
+
+
+def model_names() -> list[str]:
+    """Every dbt model of the project, from the manifest."""
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    return sorted(node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model")

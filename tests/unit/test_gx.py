@@ -33,7 +33,7 @@ from orchestration.validate import (
 )
 from orchestration.validate import gx as gx_module
 
-SUITES = ["factor_release_rows", "factors_in_effect", "product_footprints", "staged_submission_activities"]
+SUITES = ["emission_factors", "factor_release_rows", "int_activity_rows", "product_footprints"]
 USCC_A = "91370200MA3C1234X5"
 USCC_B = "91370211MA3C5678Y9"
 STAGES = ["raw_materials", "production", "distribution", "use", "end_of_life"]
@@ -80,9 +80,10 @@ def good_staged_activities() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "submission_id": ["a1b2c3d4e5f60718"] * 5,
+            "source_sheet": [""] * 5,
             "source_row": [2, 3, 4, 5, 6],
             "company_uscc": [USCC_A] * 5,
-            "product_code": ["FR-300"] * 5,
+            "product_key": [f"{USCC_A}/FR-300"] * 5,
             "lifecycle_stage": STAGES,
             "amount": [120.0, 3500.0, 0.0, 10.5, 1.0],
             "unit": ["kg", "kWh", "tkm", "kWh", "kg"],
@@ -109,7 +110,7 @@ def good_factors_in_effect() -> pd.DataFrame:
             "geography": ["GLO", "CN", "CN-SD", "CN-SD-370200"],
             "reference_year": [2020, 2022, 2023, 2023],
             **_dq_columns(4),
-            "ghg_kgco2e_per_unit": [0.48, 0.5703, 0.61, 0.6],
+            "ghg_kgco2e_per_activity_unit": [0.48, 0.5703, 0.61, 0.6],
         }
     )
 
@@ -133,8 +134,8 @@ def good_factor_release_rows() -> pd.DataFrame:
 
 GOOD = {
     "product_footprints": good_product_footprints,
-    "staged_submission_activities": good_staged_activities,
-    "factors_in_effect": good_factors_in_effect,
+    "int_activity_rows": good_staged_activities,
+    "emission_factors": good_factors_in_effect,
     "factor_release_rows": good_factor_release_rows,
 }
 
@@ -266,7 +267,7 @@ def test_bad_staged_activities_fail_on_the_broken_rules() -> None:
     frame.loc[3, "allocation_share"] = 1.5
     frame.loc[4, "data_source"] = "estimated"
     frame.loc[4, "unit"] = None
-    result = run_suite("staged_submission_activities", frame)
+    result = run_suite("int_activity_rows", frame)
     assert failed(result) == {
         ("expect_column_values_to_be_in_set", "lifecycle_stage"),
         ("expect_column_values_to_be_between", "amount"),
@@ -304,15 +305,15 @@ def test_bad_factor_release_rows_fail_and_a_plausibility_rule_only_warns() -> No
 def test_factors_in_effect_non_blocking_failure_does_not_block() -> None:
     frame = good_factors_in_effect()
     frame.loc[0, "reference_year"] = 2150
-    result = run_suite("factors_in_effect", frame)
+    result = run_suite("emission_factors", frame)
     assert not result.success
     assert result.blocking_failures == []
     assert [o.column for o in result.warnings] == ["reference_year"]
     frame.loc[1, "factor_id"] = frame.loc[0, "factor_id"]
-    frame.loc[2, "ghg_kgco2e_per_unit"] = None
-    assert {o.column for o in run_suite("factors_in_effect", frame).blocking_failures} == {
+    frame.loc[2, "ghg_kgco2e_per_activity_unit"] = None
+    assert {o.column for o in run_suite("emission_factors", frame).blocking_failures} == {
         "factor_id",
-        "ghg_kgco2e_per_unit",
+        "ghg_kgco2e_per_activity_unit",
     }
 
 
@@ -331,11 +332,11 @@ def test_empty_frame_does_not_crash_and_only_the_row_count_rule_fails() -> None:
     )
     assert row_count.observed_value == 0 and row_count.blocking
     # an empty night of activities is fine: that suite has no row-count rule
-    assert run_suite("staged_submission_activities", good_staged_activities().iloc[0:0]).success
+    assert run_suite("int_activity_rows", good_staged_activities().iloc[0:0]).success
 
 
 def test_frame_without_any_columns_fails_cleanly() -> None:
-    result = run_suite("staged_submission_activities", pd.DataFrame())
+    result = run_suite("int_activity_rows", pd.DataFrame())
     assert not result.success
     assert all(outcome.message and "missing" in outcome.message for outcome in result.results)
 
@@ -359,7 +360,7 @@ def test_missing_column_fails_with_a_clear_message_and_other_rules_still_run() -
 def test_gx_error_becomes_a_failed_outcome_not_an_exception() -> None:
     frame = good_staged_activities()
     frame["amount"] = ["a lot"] * len(frame)  # strings compared with a number
-    result = run_suite("staged_submission_activities", frame)
+    result = run_suite("int_activity_rows", frame)
     amount = next(
         o for o in result.results if o.column == "amount" and o.expectation_type.endswith("between")
     )
@@ -405,11 +406,11 @@ def test_arrow_backed_pandas_columns_are_converted() -> None:
     frame = good_staged_activities()
     frame["amount"] = frame["amount"].astype(pd.ArrowDtype(pa.float64()))
     frame["unit"] = frame["unit"].astype(pd.ArrowDtype(pa.large_string()))
-    assert run_suite("staged_submission_activities", frame).success
+    assert run_suite("int_activity_rows", frame).success
 
 
 def test_each_run_leaves_no_datasource_behind() -> None:
-    run_suite("factors_in_effect", good_factors_in_effect())
+    run_suite("emission_factors", good_factors_in_effect())
     assert list(gx_module.get_context().data_sources.all()) == []
 
 
@@ -468,7 +469,7 @@ def _mixed_results() -> list[SuiteResult]:
     bad.loc[0, "product_category"] = None
     bad.loc[1, "dqr_class"] = "<script>alert('x')</script>"
     bad.loc[2, "pcf_excl_biogenic_kgco2e_per_unit"] = math.nan
-    return [run_suite("product_footprints", bad), run_suite("factors_in_effect", good_factors_in_effect())]
+    return [run_suite("product_footprints", bad), run_suite("emission_factors", good_factors_in_effect())]
 
 
 OTHER_CHECKS = [
@@ -502,7 +503,7 @@ def test_results_json_is_deterministic_bytes() -> None:
     document = json.loads(first)
     assert document["summary"]["blocked"] is True
     assert document["summary"]["other_checks_failed_warning"] == 1
-    assert [s["suite_name"] for s in document["suites"]] == ["product_footprints", "factors_in_effect"]
+    assert [s["suite_name"] for s in document["suites"]] == ["product_footprints", "emission_factors"]
 
 
 class _TagCollector(HTMLParser):
@@ -542,6 +543,6 @@ def test_report_renders_offline_escaped_and_deterministic() -> None:
 
 
 def test_report_without_other_checks_and_all_green() -> None:
-    page = render_validation_html("Factors", [run_suite("factors_in_effect", good_factors_in_effect())])
+    page = render_validation_html("Factors", [run_suite("emission_factors", good_factors_in_effect())])
     assert "All checks passed" in page
     assert "Other checks / 其他检查" not in page
