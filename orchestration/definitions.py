@@ -19,6 +19,7 @@ from orchestration.publish.assets import release, submission_feedback  # noqa: E
 from orchestration.resources import PcfSettings  # noqa: E402
 from orchestration.transform.assets import pcf_dbt_models  # noqa: E402
 from orchestration.transform.project import dbt_project  # noqa: E402
+from orchestration.validate.drift import drift_gate  # noqa: E402
 from orchestration.validate.checks import dataset_suite_names, model_names, suite_check  # noqa: E402
 
 nightly_job = define_asset_job(
@@ -30,7 +31,7 @@ nightly_job = define_asset_job(
 
 defs = Definitions(
     assets=[ingest_factors, ingest_company_submissions, pcf_dbt_models, submission_feedback, release],
-    asset_checks=[suite_check(name) for name in dataset_suite_names(model_names())],
+    asset_checks=[*(suite_check(name) for name in dataset_suite_names(model_names())), drift_gate],
     jobs=[nightly_job],
     schedules=[nightly_schedule(nightly_job)],
     sensors=[landing_sensor(nightly_job)],

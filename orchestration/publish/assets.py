@@ -31,6 +31,7 @@ from orchestration.publish import (
 )
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import dbt_project
+from orchestration.validate.drift import drift_test_result
 from orchestration.validate.checks import dataset_suite_names, load_results, model_names
 from orchestration.validate.report import render_validation_html, results_json
 from orchestration.warehouse import connect
@@ -311,6 +312,9 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
         extra[f"pact/product_footprints.{version}.json"] = pact.pact_json_bytes(payload)
     suites = load_results(home, dataset_suite_names(model_names()) + [BOUNDARY_SUITE])
     tests = dbt_test_results(home)
+    drift = drift_test_result(home)
+    if drift:
+        tests.append(drift)
     extra["validation/index.html"] = render_validation_html(f"Validation report {release_id}", suites, tests).encode()
     extra["validation/results.json"] = results_json(suites, tests)
     extra["provenance.json"] = (

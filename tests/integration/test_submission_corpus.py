@@ -31,9 +31,7 @@ from orchestration.ingest.archive import sha256_of
 from orchestration.ingest.submissions import MAX_FILE_BYTES
 from orchestration.io.readers import ACTIVITY_SHEET_COLUMNS
 from orchestration.inputs import PRODUCT_COLUMNS
-from tests.conftest import FIXTURES, make_home
-
-CORPUS = FIXTURES / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 EXPECTED: dict[str, Any] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 FILES: dict[str, dict[str, Any]] = EXPECTED["files"]
 AS_OF = date.fromisoformat(EXPECTED["as_of"])
@@ -140,7 +138,8 @@ def corpus_run(tmp_path_factory):
     from orchestration.home import Home
     from orchestration.runner import run_nightly
 
-    root = make_home(tmp_path_factory.mktemp("corpus"), "corpus")
+    root = tmp_path_factory.mktemp("corpus")
+    shutil.copytree(CORPUS / "landing", root / "landing")
     submissions = root / "landing" / "submissions"
     assert set(GENERATED) == {name for name, spec in FILES.items() if spec.get("generated")}
     for name, write in GENERATED.items():
