@@ -106,6 +106,21 @@ def _graph_problem(row: tuple) -> dict[str, Any]:
     return {key: value for key, value in problem.as_dict().items() if key in PROBLEM_FIELDS}
 
 
+def _superseded_problems(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, dict[str, Any]]]:
+    """A SUPERSEDED warning for every product and period a later submission replaced (SPEC §3.2)."""
+    rows = connection.execute(
+        """select distinct earlier.submission_id, earlier.product_key, later.submission_id
+           from intermediate.int_submission_products as earlier
+           inner join intermediate.int_submission_products as later
+             on later.product_period_key = earlier.product_period_key and later.is_current
+           where not earlier.is_current"""
+    ).fetchall()
+    return [
+        (submission_id, _graph_problem((submission_id, None, None, product_key, None, "SUPERSEDED", json.dumps({"value": later}))))
+        for submission_id, product_key, later in rows
+    ]
+
+
 def submission_reports(connection: duckdb.DuckDBPyConnection, as_of: str) -> dict[str, dict[str, Any]]:
     """Every submission received by `as_of`, as the report its company reads."""
     files = connection.execute(
@@ -150,6 +165,8 @@ def submission_reports(connection: duckdb.DuckDBPyConnection, as_of: str) -> dic
            from intermediate.int_product_problems"""
     ).fetchall():
         problems[row[0]].append(_graph_problem(row))
+    for submission_id, problem in _superseded_problems(connection):
+        problems[submission_id].append(problem)
     products = connection.execute(
         """select p.submission_id, p.product_key,
                   strftime(p.reporting_period_start, '%Y-%m-%d') || '..' || strftime(p.reporting_period_end, '%Y-%m-%d'),

@@ -114,3 +114,38 @@ def header_aliases(columns: tuple[InputColumn, ...]) -> dict[str, str]:
 
 def normalise_header(text: str) -> str:
     return " ".join(str(text).replace("\ufeff", "").strip().lower().split())
+
+
+# --- Port container shipments (SPEC §3.3): one row per transport-chain element (ISO 14083) -------
+
+ELEMENT_TYPES = ("transport", "hub")
+TRANSPORT_MODES = ("road", "rail", "sea", "inland_waterway")
+HUB_TYPES = (
+    "maritime_container_terminal",
+    "inland_waterway_terminal",
+    "rail_terminal",
+    "road_terminal",
+    "container_depot",
+    "warehouse",
+)
+CONTAINER_TEU = ("1", "2")
+
+SHIPMENT_COLUMNS: tuple[InputColumn, ...] = (
+    InputColumn("shipment_id", "运单编号", "The shipper's id of the shipment (one container's door-to-door chain)", "货物运输编号（一个集装箱的全程运输链）", True),
+    InputColumn("container_no", "集装箱号", "Container number, ISO 6346 (owner code, category U/J/Z, serial, check digit), e.g. CSQU3054383", "集装箱箱号，ISO 6346（箱主代码、类别U/J/Z、序列号、校验位），如 CSQU3054383", True),
+    InputColumn("teu", "标准箱数", "Size of the container in TEU: 1 (20 ft) or 2 (40 ft)", "集装箱标准箱数：1（20英尺）或2（40英尺）", True, CONTAINER_TEU),
+    InputColumn("cargo_mass_t", "货物质量(t)", "Mass of the cargo in the container, tonnes (> 0)", "箱内货物质量，吨（大于0）", True),
+    InputColumn("shipper_uscc", "托运人统一社会信用代码", "Unified Social Credit Code of the shipper (18 characters, GB 32100-2015)", "托运人统一社会信用代码（18位，GB 32100-2015）", True),
+    InputColumn("element_seq", "环节序号", "Position of the element in the chain: 1, 2, 3 ... unique within the shipment", "运输链环节序号：1、2、3……，同一运输内唯一", True),
+    InputColumn("element_type", "环节类型", "transport (a leg) or hub (a terminal, depot or warehouse)", "环节类型：运输（transport）或枢纽（hub）", True, ELEMENT_TYPES),
+    InputColumn("mode", "运输方式", "Transport element: road, rail, sea or inland_waterway", "运输环节的运输方式：公路、铁路、海运、内河", False, TRANSPORT_MODES),
+    InputColumn("hub_type", "枢纽类型", "Hub element: maritime_container_terminal, inland_waterway_terminal, rail_terminal, road_terminal, container_depot or warehouse", "枢纽环节的类型：海港集装箱码头、内河码头、铁路场站、公路场站、集装箱堆场、仓库", False, HUB_TYPES),
+    InputColumn("origin_locode", "起点", "UN/LOCODE where the element starts (a hub: where it is), e.g. CNTAO", "环节起点的联合国贸易与运输地点代码（枢纽为其所在地），如 CNTAO", True),
+    InputColumn("destination_locode", "终点", "UN/LOCODE where a transport element ends (required for transport)", "运输环节终点的联合国贸易与运输地点代码（运输环节必填）"),
+    InputColumn("distance_km", "距离(km)", "Distance of a transport element, km (> 0, required for transport)", "运输环节距离，千米（大于0，运输环节必填）"),
+    InputColumn("departure_date", "出发日期", "Date the element starts (YYYY-MM-DD)", "环节开始日期（YYYY-MM-DD）", True),
+    InputColumn("energy_carrier", "能源品种", "Measured energy: activity code of the energy carrier, e.g. fuel.diesel, electricity.grid", "实测能耗：能源品种的活动代码，如 fuel.diesel、electricity.grid"),
+    InputColumn("energy_amount", "能源消耗量", "Measured energy: amount used for this container on this element (>= 0)", "实测能耗：本集装箱在本环节的能源消耗量（不小于0）"),
+    InputColumn("energy_unit", "能源单位", "Measured energy: unit of the amount (unit catalogue, e.g. L, kg, kWh)", "实测能耗：消耗量单位（见单位表，如 L、kg、kWh）"),
+    InputColumn("activity_code", "活动代码", "Default intensity instead of measured energy: activity code, e.g. transport.sea.container", "无实测能耗时使用默认强度的活动代码，如 transport.sea.container"),
+)

@@ -38,7 +38,7 @@ _REASONS: tuple[Reason, ...] = (
     Reason("FILE_UNKNOWN_SHEET", "The workbook needs the sheets 'products' and 'activities'; found: {value}.", "工作簿须包含“products”和“activities”两个工作表，实际为：{value}。"),
     Reason("FILE_BROKEN_JSON", "The JSON could not be parsed: {value}.", "JSON 无法解析：{value}。"),
     Reason("FILE_NOT_PACT", "The JSON is not a PACT ProductFootprint, a list of them or a list response: {value}.", "该 JSON 不是 PACT 产品碳足迹（单个、列表或列表响应）：{value}。"),
-    Reason("FILE_DUPLICATE", "These exact bytes were already received as submission {value}; nothing new was read.", "相同内容的文件已作为报送 {value} 接收，本次未读取新数据。", WARNING),
+    Reason("FILE_DUPLICATE", "The file '{file_name}' holds exactly the same bytes as submission {value} (received as '{expected}'); it is the same submission and was not read again.", "文件“{file_name}”与报送 {value}（接收时文件名为“{expected}”）内容完全相同，视为同一报送，未再次读取。", WARNING),
     Reason("UNKNOWN_COLUMN", "The column '{column}' is not part of the template and was ignored.", "“{column}”列不在模板中，已忽略。", WARNING),
     # values in a row
     Reason("REQUIRED_MISSING", "'{column}' is required but empty.", "“{column}”为必填项，但未填写。"),
@@ -87,6 +87,18 @@ _REASONS: tuple[Reason, ...] = (
     Reason("WITHDRAWN_UNKNOWN", "The factor '{value}' is marked withdrawn but is not in the factor set in effect.", "因子“{value}”被标记为撤回，但当前生效的因子库中并无此因子。"),
     Reason("RELEASE_EXPECTATION_FAILED", "The release fails the factor release expectations: {value}.", "该发布未通过因子发布校验规则：{value}。"),
     Reason("RELEASE_REJECTED", "The release was rejected whole because of the problems listed; the factor set in effect is unchanged.", "由于所列问题，本次发布被整体拒绝；当前生效的因子库保持不变。"),
+    # container shipments (SPEC §3.3)
+    Reason("SHIPMENT_FILE_TYPE", "Shipment files must be CSV; files of type '{value}' are not accepted.", "运输数据文件须为 CSV 格式，不接受“{value}”类型的文件。"),
+    Reason("CONTAINER_FORMAT", "'{value}' is not a container number: it must be 3 capital letters (owner code), U, J or Z (category), 6 digits (serial) and a check digit (ISO 6346).", "“{value}”不是有效的集装箱号：应为3位大写字母（箱主代码）、U/J/Z（类别）、6位数字（序列号）和1位校验码（ISO 6346）。"),
+    Reason("CONTAINER_CHECK_DIGIT", "The container number '{value}' fails the ISO 6346 check: its check digit should be {expected}. Check for a typo.", "集装箱号“{value}”未通过 ISO 6346 校验：校验码应为 {expected}，请检查是否录入有误。"),
+    Reason("BAD_LOCODE", "'{value}' in '{column}' is not a UN/LOCODE: an ISO 3166 country code and 3 letters or digits 2-9, e.g. CNTAO.", "“{column}”中的“{value}”不是联合国贸易与运输地点代码：应为 ISO 3166 国家代码加3位字母或数字2-9，如 CNTAO。"),
+    Reason("BAD_ELEMENT_TYPE", "This row is a '{value}' element, but a transport element gives a mode (road, rail, sea or inland_waterway) and no hub_type, and a hub element gives a hub_type and no mode.", "本行为“{value}”环节，但运输环节须填写运输方式（公路、铁路、海运、内河）且不填枢纽类型，枢纽环节须填写枢纽类型且不填运输方式。"),
+    Reason("ENERGY_OR_ACTIVITY", "Give either measured energy (energy_carrier, energy_amount and energy_unit, all three) or an activity_code for a default intensity, not both and not neither.", "须填写实测能耗（能源品种、能源消耗量、能源单位三项）或默认强度的活动代码，二者择一。"),
+    Reason("BAD_ELEMENT_SEQ", "element_seq must be a whole number from 1; found '{value}'.", "环节序号应为从1开始的整数，实际为“{value}”。"),
+    Reason("DUPLICATE_ELEMENT_SEQ", "element_seq {value} appears more than once in shipment {product}.", "环节序号 {value} 在运输 {product} 中重复出现。"),
+    Reason("INCONSISTENT_SHIPMENT", "'{column}' differs between rows of shipment {product}: '{value}' against '{expected}'.", "运输 {product} 的各行中“{column}”不一致：“{value}”与“{expected}”。"),
+    Reason("SHIPMENT_HAS_REJECTED_ROWS", "This row is valid, but shipment {product} has rejected rows; resubmit the whole shipment.", "本行无误，但运输 {product} 存在被拒绝的行，请整体重新报送该运输。"),
+    Reason("NO_FACTOR_FOR_SCOPE", "No emission factor in effect for '{value}' gives {expected}; a chain element needs both a well-to-wheel (wtw) and a tank-to-wheel (ttw) factor.", "当前生效的排放因子中，“{value}”没有 {expected} 范围的因子；运输链环节须同时具备“油井到车轮”（wtw）和“油箱到车轮”（ttw）因子。"),
 )
 
 REASONS: dict[str, Reason] = {reason.code: reason for reason in _REASONS}

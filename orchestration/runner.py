@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -35,6 +38,38 @@ def _materialization_metadata(result, key: str) -> dict:
     return {}
 
 
+class _JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("dagster_meta",):
+            meta = getattr(record, key, None)
+            if isinstance(meta, dict):
+                entry.update({k: str(v) for k, v in meta.items() if k in ("run_id", "step_key", "dagster_event_type", "job_name")})
+        return json.dumps(entry, ensure_ascii=False)
+
+
+@contextmanager
+def structured_log(path):
+    """Every log record of the run, one JSON object a line, in $PCF_HOME/logs/."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_JsonLines())
+    loggers = [logging.getLogger(name) for name in ("dagster", "orchestration")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+        handler.close()
+
+
 def run_nightly(
     home: Home,
     as_of: date | None = None,
@@ -54,7 +89,8 @@ def run_nightly(
     if gwp_set:
         settings["gwp_set"] = gwp_set
     job = defs.resolve_job_def("nightly_job")
-    with console.status(f"running the nightly job for {as_of} in {home.root} …"):
+    log_path = home.logs / f"run-{as_of.isoformat()}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.jsonl"
+    with console.status(f"running the nightly job for {as_of} in {home.root} …"), structured_log(log_path):
         result = job.execute_in_process(
             run_config={"resources": {"settings": {"config": settings}}},
             instance=DagsterInstance.ephemeral(),

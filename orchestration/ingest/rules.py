@@ -261,7 +261,37 @@ def row_problems_sql(
         )
     if consistency:
         parts.append(_consistency_sql(rows_table))
+        parts.append(_company_consistency_sql(rows_table))
     return "\nunion all\n".join(parts)
+
+
+def _company_consistency_sql(rows_table: str) -> str:
+    """Rows whose company_uscc differs from the valid USCC most rows with their product_code give.
+
+    A mistyped or empty USCC on one row moves that row out of its product (the key is
+    <uscc>/<product_code>); the problem is filed under the product the row belongs to, so that
+    product is held back instead of being published without the row (SPEC §7).
+    """
+    message_en, message_zh = _messages_sql("INCONSISTENT_PRODUCT")
+    return f"""
+        select submission_id, source_sheet, source_row, _column as column_name, _product as product_key,
+               'INCONSISTENT_PRODUCT' as code, 'error' as severity,
+               {message_en} as message_en, {message_zh} as message_zh
+        from (
+            with modal as (
+                select submission_id, product_code, mode(company_uscc order by company_uscc) as _expected
+                from {rows_table}
+                where product_code is not null
+                    and pcf_uscc_format_ok(company_uscc) and company_uscc[18] = pcf_uscc_expected(company_uscc)
+                group by all
+            )
+            select received.submission_id, received.source_sheet, received.source_row, 'company_uscc' as _column,
+                   coalesce(received.company_uscc, '') as _value, modal._expected,
+                   modal._expected || '/' || received.product_code as _product
+            from {rows_table} as received
+            join modal using (submission_id, product_code)
+            where modal._expected is not null and received.company_uscc is distinct from modal._expected
+        )"""
 
 
 def _consistency_sql(rows_table: str) -> str:

@@ -158,6 +158,34 @@ class IngestSummary:
     files_quarantined: int
 
 
+def note_duplicates(connection: duckdb.DuckDBPyConnection, landed: list[LandedFile]) -> int:
+    """A FILE_DUPLICATE warning, once, for every landed file whose bytes were received under another name.
+
+    The copy is the same submission (SPEC §3.2): it is not read again, but the company finds it
+    named in that submission's feedback instead of hearing nothing. Returns how many were noted.
+    """
+    received = dict(
+        connection.execute("select file_sha256, landing_path from raw.files where kind = 'submission'").fetchall()
+    )
+    noted = 0
+    for copy in landed:
+        first = received.get(copy.sha256)
+        if first is None or first == copy.landing_path:
+            continue
+        warning = Problem(
+            "FILE_DUPLICATE",
+            details={"file_name": copy.path.name, "value": copy.submission_id, "expected": Path(first).name},
+        )
+        known = connection.execute(
+            "select count(*) from raw.problems where submission_id = ? and code = 'FILE_DUPLICATE' and message_en = ?",
+            [copy.submission_id, warning.message_en],
+        ).fetchone()[0]
+        if not known:
+            _insert_problem(connection, copy.submission_id, warning)
+            noted += 1
+    return noted
+
+
 def next_received_seq(connection: duckdb.DuckDBPyConnection) -> int:
     return connection.execute("select coalesce(max(received_seq), 0) + 1 from raw.files").fetchall()[0][0]
 
@@ -176,4 +204,5 @@ def ingest_submissions(connection: duckdb.DuckDBPyConnection, home: Home, receiv
     for offset, landed_file in enumerate(unique):
         if ingest_file(connection, home, landed_file, received_date, seq + offset) == "quarantined":
             quarantined += 1
+    note_duplicates(connection, landed)
     return IngestSummary(len(landed), len(unique), quarantined)

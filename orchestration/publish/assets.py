@@ -222,14 +222,16 @@ def provenance(connection, as_of: str, gwp_set: str) -> Provenance:
     return Provenance(submissions, releases, gwp_set, method_version())
 
 
-def _previous_provenance(home: Home) -> tuple[str | None, str | None]:
-    release_id = current_release(home.publish)
-    if release_id is None:
-        return None, None
-    path = home.publish / "releases" / release_id / "provenance.json"
-    if not path.exists():
-        return release_id, None
-    return release_id, json.loads(path.read_text()).get("fingerprint")
+def _release_with_fingerprint(home: Home, fingerprint: str) -> str | None:
+    """The newest release built from exactly these inputs, if any."""
+    releases = home.publish / "releases"
+    if not releases.exists():
+        return None
+    for folder in sorted((p for p in releases.iterdir() if not p.name.startswith(".")), reverse=True):
+        path = folder / "provenance.json"
+        if path.exists() and json.loads(path.read_text()).get("fingerprint") == fingerprint:
+            return folder.name
+    return None
 
 
 def _read_previous(home: Home, release_id: str | None, name: str) -> pa.Table | None:
@@ -292,10 +294,17 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
             spec.name: connection.sql(f"select * from main.{spec.name}").fetch_arrow_table() for spec in specs
         }
         products = connection.execute("select count(*) from intermediate.int_product_footprints").fetchall()[0][0]
-    previous_id, previous_fingerprint = _previous_provenance(home)
-    if previous_fingerprint == inputs.fingerprint:
-        context.log.info(f"inputs unchanged since release {previous_id}: nothing new to publish")
-        return MaterializeResult(metadata={"published": False, "release_id": previous_id or "", "reason": "unchanged"})
+    previous_id = current_release(home.publish)
+    same = _release_with_fingerprint(home, inputs.fingerprint)
+    if same is not None:
+        context.log.info(f"inputs unchanged: release {same} was built from exactly these inputs; nothing new to publish")
+        return MaterializeResult(metadata={"published": False, "release_id": same, "reason": "unchanged"})
+    if previous_id is not None and as_of < previous_id[:10]:
+        context.log.warning(
+            f"as-of {as_of} is before the current release {previous_id}: a back-dated run publishes nothing here; "
+            "reproduce it in a fresh home holding a copy of pcf.duckdb and archive/"
+        )
+        return MaterializeResult(metadata={"published": False, "release_id": previous_id, "reason": "back-dated"})
 
     cleanup_stale_temp(home.publish)
     release_id = next_release_id(home.publish / "releases", as_of)

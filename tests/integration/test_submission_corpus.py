@@ -121,7 +121,7 @@ GENERATED: dict[str, Callable[[Path, str], None]] = {
     "file_corrupt_workbook.xlsx": _corrupt_workbook,
     "file_xlsx_unknown_sheets.xlsx": _unknown_sheets,
     "good_xlsx_chinese_sheets_and_headers.xlsx": _chinese_workbook,
-    "duplicate_of_good_steel_qingdao.csv": _duplicate,
+    "good_steel_qingdao_sent_again.csv": _duplicate,
 }
 
 # The good products: published, whatever else is in the corpus (taken from expected.json).
@@ -205,13 +205,17 @@ def test_every_file_has_exactly_one_report(reports):
 
 
 def test_byte_identical_copy_is_one_submission(corpus_run, reports):
+    """The copy is not read again: one report, one set of rows, and a warning naming the copy."""
     home, _ = corpus_run
     submissions = home.landing / "submissions"
     for name in (n for n, spec in FILES.items() if "duplicate_of" in spec):
         original = FILES[name]["duplicate_of"]
-        assert sha256_of(submissions / name)[:16] == reports[original]["submission_id"]
         assert name not in reports
-        assert reports[original]["rows_received"] == len(_data_rows(CORPUS / "landing" / "submissions" / original))
+        report = reports[original]
+        assert sha256_of(submissions / name)[:16] == report["submission_id"]
+        assert report["rows_received"] == len(_data_rows(CORPUS / "landing" / "submissions" / original))
+        [warning] = [p for p in report["problems"] if p["code"] == "FILE_DUPLICATE"]
+        assert name in warning["message_en"] and name in warning["message_zh"]
 
 
 def test_every_report_adds_up(reports):
