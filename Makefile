@@ -34,5 +34,11 @@ $(STAMP): requirements.lock pyproject.toml
 $(MANIFEST): $(STAMP) $(shell find models -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target)
 	$(BIN)/python -m orchestration.transform.prepare
 
+# The dbt docs site (lineage graph, every model and column) as one static page; uses the
+# warehouse of `make run` for the catalogue when there is one.
+docs: prepare
+	cd models && PCF_DUCKDB_PATH=$(abspath warehouse/pcf.duckdb) ../$(BIN)/dbt docs generate --static --profiles-dir . --quiet
+	@echo "dbt docs: open models/target/static_index.html"
+
 clean:
 	rm -rf $(VENV) models/target models/logs
