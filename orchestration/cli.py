@@ -127,5 +127,16 @@ def explain(product: str, home: str | None) -> None:
         sys.exit(EXIT_ERROR)
 
 
+@main.command("explain-shipment")
+@click.argument("shipment_id")
+@click.option("--home", type=click.Path(file_okay=False), help="PCF_HOME (default $PCF_HOME or ./warehouse).")
+def explain_shipment(shipment_id: str, home: str | None) -> None:
+    """A container shipment's transport-chain elements with their WTW and TTW kgCO2e."""
+    from orchestration.shipments_explain import print_shipment
+
+    if not print_shipment(_home(home), shipment_id, console):
+        sys.exit(EXIT_ERROR)
+
+
 if __name__ == "__main__":
     main()

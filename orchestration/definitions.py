@@ -14,6 +14,7 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 from dagster_dbt import DbtCliResource  # noqa: E402
 
 from orchestration.ingest.assets import ingest_company_submissions, ingest_factors  # noqa: E402
+from orchestration.ingest.shipments import ingest_shipments, shipment_feedback  # noqa: E402
 from orchestration.operations.schedules import landing_sensor, nightly_schedule  # noqa: E402
 from orchestration.publish.assets import release, submission_feedback  # noqa: E402
 from orchestration.resources import PcfSettings  # noqa: E402
@@ -30,7 +31,7 @@ nightly_job = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[ingest_factors, ingest_company_submissions, pcf_dbt_models, submission_feedback, release],
+    assets=[ingest_factors, ingest_company_submissions, ingest_shipments, pcf_dbt_models, submission_feedback, shipment_feedback, release],
     asset_checks=[*(suite_check(name) for name in dataset_suite_names(model_names())), drift_gate],
     jobs=[nightly_job],
     schedules=[nightly_schedule(nightly_job)],

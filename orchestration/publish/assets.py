@@ -9,7 +9,7 @@ passed (Dagster skips this asset otherwise) and only when its inputs changed sin
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -262,6 +262,22 @@ def dbt_test_results(home: Home) -> list[dict]:
     )
 
 
+def publish_restricted(home: Home, info: ReleaseInfo) -> Path | None:
+    """restricted/releases/<release_id>/: every mart published `restricted`, never under publish/."""
+    specs = published_specs("restricted")
+    if not specs:
+        return None
+    with connect(home.root, read_only=True) as connection:
+        datasets = [(spec, connection.sql(f"select * from main.{spec.name}").fetch_arrow_table()) for spec in specs]
+    restricted_info = replace(
+        info,
+        title_en=info.title_en + " — restricted datasets",
+        title_zh=info.title_zh + "（受限数据）",
+        previous_release_id=current_release(home.restricted),
+    )
+    return write_release(home.restricted, restricted_info, datasets, access="restricted", portal=False)
+
+
 @asset(
     key=AssetKey("submission_feedback"),
     group_name="publish",
@@ -280,7 +296,7 @@ def submission_feedback(context: AssetExecutionContext, settings: PcfSettings) -
 @asset(
     key=AssetKey("release"),
     group_name="publish",
-    deps=[AssetKey(spec.name) for spec in published_specs()] + [AssetKey("submission_feedback")],
+    deps=[AssetKey(spec.name) for spec in published_specs() + published_specs("restricted")] + [AssetKey("submission_feedback")],
     pool="duckdb",
 )
 def release(context: AssetExecutionContext, settings: PcfSettings) -> MaterializeResult:
@@ -359,6 +375,9 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
     )
     folder = write_release(home.publish, info, datasets, extra_files=extra)
     context.log.info(f"published release {release_id} at {folder}")
+    restricted = publish_restricted(home, info)
+    if restricted:
+        context.log.info(f"restricted datasets of {release_id} at {restricted}")
     return MaterializeResult(
         metadata={"published": True, "release_id": release_id, "path": str(folder), **info.summary}
     )

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pyarrow as pa
-from test_publish import CHANGES, FOOTPRINTS, changes_table, footprints_table, release_info
+from tests.unit.test_publish import CHANGES, FOOTPRINTS, changes_table, footprints_table, release_info
 
 from orchestration.publish import Chart, footprint_charts, write_portal, write_release
 from orchestration.publish.charts import quantile

@@ -41,12 +41,12 @@ final as (
         categories.grading_method,
         cast(peers.product_count as integer) as product_count,
         cast(peers.company_count as integer) as company_count,
-        peers.company_count < 3 as is_suppressed,
-        case when peers.company_count >= 3 then peers.p10 end as p10_kgco2e_per_unit,
-        case when peers.company_count >= 3 then peers.p25 end as p25_kgco2e_per_unit,
-        case when peers.company_count >= 3 then peers.p50 end as median_kgco2e_per_unit,
-        case when peers.company_count >= 3 then peers.p75 end as p75_kgco2e_per_unit,
-        case when peers.company_count >= 3 then peers.p90 end as p90_kgco2e_per_unit,
+        peers.company_count < {{ var('min_companies_per_cell', 3) }} as is_suppressed,
+        case when peers.company_count >= {{ var('min_companies_per_cell', 3) }} then peers.p10 end as p10_kgco2e_per_unit,
+        case when peers.company_count >= {{ var('min_companies_per_cell', 3) }} then peers.p25 end as p25_kgco2e_per_unit,
+        case when peers.company_count >= {{ var('min_companies_per_cell', 3) }} then peers.p50 end as median_kgco2e_per_unit,
+        case when peers.company_count >= {{ var('min_companies_per_cell', 3) }} then peers.p75 end as p75_kgco2e_per_unit,
+        case when peers.company_count >= {{ var('min_companies_per_cell', 3) }} then peers.p90 end as p90_kgco2e_per_unit,
         peers.is_graded
     from peers
     inner join categories on categories.category_code = peers.product_category

@@ -2,12 +2,8 @@
 with
 
 footprints as (
-    select * from {{ ref('int_product_footprints') }}
-    where disclosure = 'public' and not coalesce(is_out_of_plausible_range, false)
-),
-
-grades as (
-    select * from {{ ref('int_product_grades') }}
+    select * from {{ ref('int_product_labels') }}
+    where disclosure = 'public'
 ),
 
 categories as (
@@ -42,14 +38,8 @@ final as (
         '{{ var("gwp_set") }}' as gwp_set,
         footprints.factor_release_id,
         footprints.is_boundary_complete,
-        cast(grades.grade as integer) as grade,
-        coalesce(
-            footprints.is_verified
-            and footprints.dqr <= {{ var('label_max_dqr', 3) }}
-            and footprints.is_boundary_complete
-            and grades.grade <= {{ var('label_max_grade', 3) }},
-            false
-        ) as is_label_eligible,
+        footprints.grade,
+        footprints.is_label_eligible,
         footprints.is_verified,
         footprints.verifier_name,
         footprints.verification_date,
@@ -58,7 +48,6 @@ final as (
         footprints.source_kind,
         footprints.submission_id
     from footprints
-    left join grades using (product_period_key)
     left join categories on categories.category_code = footprints.product_category
 )
 
