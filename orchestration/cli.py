@@ -138,5 +138,38 @@ def explain_shipment(shipment_id: str, home: str | None) -> None:
         sys.exit(EXIT_ERROR)
 
 
+@main.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write landing/ into.")
+@click.option("--companies", required=True, type=click.IntRange(min=1), help="Companies: one submission file each.")
+@click.option("--products", required=True, type=click.IntRange(min=1, max=999), help="Products per company.")
+@click.option("--lines", required=True, type=click.IntRange(min=2), help="Activity lines per product.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files, byte for byte.")
+def generate(out: Path, companies: int, products: int, lines: int, seed: int) -> None:
+    """Write deterministic synthetic inputs (a factor release and one file per company) into OUT/landing/."""
+    import json
+
+    from orchestration.generate import generate as generate_inputs
+
+    summary = generate_inputs(out, companies, products, lines, seed=seed)
+    console.print(
+        f"{summary.lines:,} activity lines ({summary.bad_rows} bad, in {summary.bad_products} products) "
+        f"in {summary.files:,} files ({summary.gb18030_files} GB18030), {summary.factors} factors, "
+        f"{summary.bytes_written / 1e6:,.1f} MB in {summary.seconds:.1f} s → {out / 'landing'}"
+    )
+    print(json.dumps(summary.as_dict(), ensure_ascii=False))
+
+
+@main.command()
+@click.option("--lines", type=click.IntRange(min=500), default=1_000_000, show_default=True, help="Activity lines (500 a file).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Keep the generated home here (default: a temporary folder, removed).")
+@click.option("--no-incremental", is_flag=True, help="Skip the no-input night and the one-new-submission night.")
+def bench(lines: int, workdir: Path | None, no_incremental: bool) -> None:
+    """SPEC §8 benchmark: generate, run the pipeline, run the one-query floor, compare; JSON last line."""
+    from orchestration.bench import run_bench
+
+    result = run_bench(lines, workdir, incremental=not no_incremental, console=console)
+    sys.exit(EXIT_OK if result["agree"] and result["pipeline_exit_code"] == EXIT_OK else EXIT_ERROR)
+
+
 if __name__ == "__main__":
     main()

@@ -26,8 +26,11 @@ import csv
 import io
 import json
 import math
+import multiprocessing
+import os
 import random
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -524,6 +527,12 @@ SECTORS: tuple[tuple[float, str, tuple[str, ...], float], ...] = (
     (0.06, "packaging.aluminium_can", ("packaging.aluminium_can",), 0.0),
 )
 
+# The first companies' sectors: suppliers first, then their buyers.
+STARTER_GROUPS = (
+    "steel", "appliance", "material.carbon_black", "tyre", "material.malt", "packaging.glass_bottle", "beer",
+    "material.natural_rubber", "packaging.aluminium_can", "livestock.dairy_cattle", "textile",
+)
+
 # Product facts per category: (mass kg of one piece or None, production volume range, name stem en, zh)
 PRODUCT_FACTS: dict[str, tuple[float | None, tuple[float, float], str, str]] = {
     "appliance.refrigerator": (62, (2e4, 5e5), "Refrigerator BCD", "冰箱 BCD"),
@@ -651,7 +660,10 @@ _DISCLOSURES = ("public",) * 7 + ("restricted",) * 2 + ("private",)
 def plan_company(number: int, products: int, seed: int = 0) -> PlannedCompany:
     """Company `number` (1-based) and its products: identity, categories, volumes, targets."""
     draw = _Draws(seed, number)
-    _, group, sector_categories, grave_share = draw.pick(SECTORS)
+    sector = draw.pick(SECTORS)
+    if number <= len(STARTER_GROUPS):  # small homes still get every kind of supplier link
+        sector = next(s for s in SECTORS if s[1] == STARTER_GROUPS[number - 1])
+    _, group, sector_categories, grave_share = sector
     area_code, _, city_en, city_zh = draw.pick(AREAS, 1)
     uscc = make_uscc("91" + area_code + _org_code(number))
     if number % GB18030_EVERY == 0:
@@ -992,12 +1004,42 @@ def _plan(number: int, products: int, lines: int, seed: int) -> PlannedCompany:
     return company
 
 
-def generate(out: Path, companies: int, products: int, lines: int, seed: int = 0) -> GenerateSummary:
+_PLANS: list[PlannedCompany] = []  # the plans a forked worker inherits (set just before forking)
+
+
+def _write_companies(submissions: Path, first: int, stop: int, lines: int, seed: int) -> tuple[_Counts, int, int]:
+    """Write the files of companies _PLANS[first:stop]; the supplier pool holds every earlier plan."""
+    pool = SupplierPool()
+    for company in _PLANS[:first]:
+        pool.add(company)
+    counts = _Counts()
+    written = gb18030 = 0
+    for company in _PLANS[first:stop]:
+        data = company_file_bytes(company, lines, pool, seed, counts)
+        (submissions / company.file_name).write_bytes(data)
+        written += len(data)
+        gb18030 += company.encoding == "gb18030"
+        pool.add(company)
+    return counts, written, gb18030
+
+
+def _workers(companies: int) -> int:
+    if companies < 64 or not hasattr(os, "fork"):
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
+
+
+def generate(
+    out: Path, companies: int, products: int, lines: int, seed: int = 0, workers: int | None = None
+) -> GenerateSummary:
     """Write the factor release and one submission file per company under `out/landing/`.
 
     Grain of the inputs: `companies` files, `products` products each, `lines` activity rows per
-    product (bad rows included: about BAD_ROW_RATE of them). Deterministic in all arguments.
+    product (bad rows included: about BAD_ROW_RATE of them). Deterministic in all arguments; the
+    files are the same whatever the number of `workers` (forked processes writing ranges of
+    companies; default one per CPU for 64 companies or more).
     """
+    global _PLANS
     _check_arguments(companies, products, lines)
     started = time.perf_counter()
     out = Path(out)
@@ -1005,28 +1047,36 @@ def generate(out: Path, companies: int, products: int, lines: int, seed: int = 0
     write_factor_release(landing)
     submissions = landing / "submissions"
     submissions.mkdir(parents=True, exist_ok=True)
-    pool = SupplierPool()
-    counts = _Counts()
-    written = gb18030 = 0
-    for number in range(1, companies + 1):
-        company = _plan(number, products, lines, seed)
-        data = company_file_bytes(company, lines, pool, seed, counts)
-        (submissions / company.file_name).write_bytes(data)
-        written += len(data)
-        gb18030 += company.encoding == "gb18030"
-        pool.add(company)
+    for group in GROUPS:  # build the lookup tables once, before any fork
+        _group_table(group, False), _group_table(group, True)
+    _PLANS = [_plan(number, products, lines, seed) for number in range(1, companies + 1)]
+    workers = workers or _workers(companies)
+    try:
+        if workers == 1:
+            parts = [_write_companies(submissions, 0, companies, lines, seed)]
+        else:
+            bounds = [companies * k // workers for k in range(workers + 1)]
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
+                futures = [
+                    executor.submit(_write_companies, submissions, bounds[k], bounds[k + 1], lines, seed)
+                    for k in range(workers)
+                ]
+                parts = [future.result() for future in futures]
+    finally:
+        _PLANS = []
     return GenerateSummary(
         out=out,
         companies=companies,
         products=companies * products,
-        lines=counts.lines,
-        bad_rows=counts.bad_rows,
-        bad_products=counts.bad_products,
-        supplier_links=counts.supplier_links,
+        lines=sum(p[0].lines for p in parts),
+        bad_rows=sum(p[0].bad_rows for p in parts),
+        bad_products=sum(p[0].bad_products for p in parts),
+        supplier_links=sum(p[0].supplier_links for p in parts),
         files=companies,
-        gb18030_files=gb18030,
+        gb18030_files=sum(p[2] for p in parts),
         factors=len(factors()),
-        bytes_written=written,
+        bytes_written=sum(p[1] for p in parts),
         seconds=round(time.perf_counter() - started, 3),
     )
 

@@ -6,15 +6,15 @@ stored as received text, every problem stored beside it with its reason code and
 a file that cannot be read is quarantined whole. The row rules run in DuckDB over the whole file;
 container numbers and UN/LOCODEs are judged by `orchestration.codes`, the one definition of those
 codes. Factor choice and the kgCO2e arithmetic live in the dbt graph (int_shipment_element_factors,
-int_shipment_elements); this module also writes the per-file feedback once the graph has run, and
-holds `publish_restricted` for the restricted marts (shipment_footprints).
+int_shipment_elements); this module also writes the per-file feedback once the graph has run.
+The restricted mart shipment_footprints is written by the release asset's `publish_restricted`.
 
 No `from __future__ import annotations` here: Dagster rejects string annotations on its contexts.
 """
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -460,45 +460,6 @@ def write_shipment_feedback(home: Home, connection: duckdb.DuckDBPyConnection, a
         for key in ("rows_received", "rows_accepted", "rows_quarantined"):
             totals[key] += report[key]
     return totals
-
-
-# --- restricted publishing ---------------------------------------------------------------------
-
-RESTRICTED_LICENSE = {
-    "name": "LicenseRef-PCF-SD-Restricted",
-    "title": "Restricted: for the data subjects and authorised users only; not for redistribution",
-}
-
-
-def restricted_datasets(connection: duckdb.DuckDBPyConnection) -> list[tuple[Any, pa.Table]]:
-    """(spec, table) of every mart whose YAML says `publish: restricted` (e.g. shipment_footprints)."""
-    from orchestration.publish.assets import published_specs
-
-    return [
-        (spec, connection.sql(f"select * from main.{spec.name}").fetch_arrow_table())
-        for spec in published_specs("restricted")
-    ]
-
-
-def publish_restricted(home: Home, info: Any, datasets: list[tuple[Any, pa.Table]]) -> Path | None:
-    """restricted/releases/<release_id>/ with the restricted marts, under the public release's id.
-
-    `info` is the public release's ReleaseInfo; titles, licence and summary are made the restricted
-    ones. No portal is written. Returns the folder, or None when there is nothing restricted.
-    """
-    from orchestration.publish import write_release
-
-    if not datasets:
-        return None
-    restricted_info = replace(
-        info,
-        title_en=f"{info.title_en} — restricted datasets",
-        title_zh=f"{info.title_zh}（受限数据）",
-        license=RESTRICTED_LICENSE,
-        summary={spec.name: table.num_rows for spec, table in datasets},
-        package_name=f"{info.package_name}-restricted",
-    )
-    return write_release(home.restricted, restricted_info, datasets, access="restricted", portal=False, charts=[])
 
 
 # --- Dagster assets ----------------------------------------------------------------------------

@@ -52,7 +52,10 @@ def browser():
     )
     executable = find_chromium()
     if executable is None:
-        pytest.skip("no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chromium): browser test skipped")
+        pytest.skip(
+            "no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chromium): "
+            "browser test skipped"
+        )
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:

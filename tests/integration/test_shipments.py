@@ -180,27 +180,14 @@ def test_statistics_are_in_the_public_release_and_suppressed_below_three_shipper
     assert not any(path.startswith("shipment_footprints") for path in paths)
 
 
-def test_restricted_footprints_are_published_apart(shipped):
-    from orchestration.ingest.shipments import publish_restricted, restricted_datasets
-    from orchestration.publish import ReleaseInfo
-    from orchestration.warehouse import connect
-
+def test_shipment_footprints_are_published_restricted_only(shipped):
     home, outcome = shipped
     assert outcome.exit_code == 0, outcome.errors or outcome.failed_checks
-    info = ReleaseInfo(
-        release_id=outcome.release_id, as_of="2026-01-15", previous_release_id=None,
-        title_en="Shandong product carbon footprint disclosures", title_zh="山东省产品碳足迹信息披露",
-        license={"name": "CC-BY-4.0"}, sources=[], summary={},
-    )
-    with connect(home.root, read_only=True) as connection:
-        datasets = restricted_datasets(connection)
-    assert "shipment_footprints" in [spec.name for spec, _ in datasets]
-    assert all(spec.access == "restricted" for spec, _ in datasets)
-    folder = publish_restricted(home, info, datasets)
-    assert folder == home.restricted / "releases" / outcome.release_id
-    rows = pq.read_table(folder / "shipment_footprints.parquet").to_pylist()
-    assert sorted(r["shipment_id"] for r in rows) == ["SHIP-A", "SHIP-B", "SHIP-C"]
-    assert not (home.publish / "index.html").read_text(encoding="utf-8").count("shipment_footprints")
+    folder = home.restricted / "releases" / outcome.release_id
+    rows = {r["shipment_id"]: r for r in pq.read_table(folder / "shipment_footprints.parquet").to_pylist()}
+    assert sorted(rows) == ["SHIP-A", "SHIP-B", "SHIP-C"]
+    assert close(rows["SHIP-A"]["wtw_kgco2e"], WTW) and close(rows["SHIP-A"]["ttw_kgco2e"], TTW)
+    assert not list(home.publish.rglob("shipment_footprints*"))
 
 
 def test_explain_shipment_prints_its_elements(shipped):

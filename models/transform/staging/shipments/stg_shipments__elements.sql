@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_shipments', 'shipment_rows') }}
+    select * from {{ source('raw', 'shipment_rows') }}
 ),
 
 renamed as (

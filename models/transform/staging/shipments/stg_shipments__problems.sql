@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_shipments', 'shipment_problems') }}
+    select * from {{ source('raw', 'shipment_problems') }}
 ),
 
 renamed as (

@@ -1,0 +1,804 @@
+"""`pcf bench`: the SPEC §8 measurement. Generate, run the pipeline, run the floor, compare.
+
+1. `generate` about `lines` activity lines (50 a product, 10 products a company, one file a
+   company) into a fresh home;
+2. run the nightly job in this process (`run_nightly`), timed; peak RSS of this process plus the
+   largest child (dbt runs as a subprocess);
+3. the floor: ONE hand-written DuckDB query over the same landing files computing every product's
+   per-unit footprint (SPEC §3.1 factor choice, unit conversion from the units seed, supplier
+   chains by a recursive CTE, products with a bad row — and the buyers depending on them — left
+   out, as the pipeline must). DuckDB cannot read GB18030 offline, so those files are first
+   transcoded to UTF-8 in a temporary folder: that step is timed apart (`transcode_s`) and NOT
+   counted in `reference_s`, which is the query alone;
+4. compare the pipeline's products (public ones from `main.product_footprints`, the others from
+   `intermediate.int_product_footprints`) with the floor's: same products, and
+   pcf_excl_biogenic_kgco2e_per_unit equal to 1e-9 relative;
+5. a night with no new input, then one new submission on top (timed, and compared again).
+
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from unittest import mock
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.generate import add_company, generate
+from orchestration.home import DBT_PROJECT_DIR, Home
+
+LINES_PER_PRODUCT = 50
+PRODUCTS_PER_COMPANY = 10
+LINES_PER_FILE = LINES_PER_PRODUCT * PRODUCTS_PER_COMPANY
+AS_OF = date(2026, 6, 30)
+RELATIVE_TOLERANCE = 1e-9
+SEEDS = DBT_PROJECT_DIR / "seeds"
+
+# SPEC §8 targets, for the table
+TARGETS = {
+    "no_input_s": 8.0,
+    "pipeline_s_1m": 20.0,
+    "pipeline_s_10m": 60.0,
+    "ratio_10m": 8.0,
+    "peak_rss_mb_1m": 2048.0,
+    "peak_rss_mb_10m": 6144.0,
+    "incremental_share": 0.20,
+}
+
+
+# --- the floor --------------------------------------------------------------------------------------
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(_sql_string(str(p)) for p in paths) + "]"
+
+
+REFERENCE_SQL = """
+with recursive
+
+units as (
+    select unit, dimension, cast(to_base as double) as to_base
+    from read_csv({units}, all_varchar = true)
+),
+
+geographies as (
+    select geography_code, level, gbt2260_code
+    from read_csv({geographies}, all_varchar = true)
+),
+
+gwp as (
+    select
+        cast(gwp_ch4_fossil as double) as ch4_fossil,
+        cast(gwp_ch4_nonfossil as double) as ch4_nonfossil,
+        cast(gwp_n2o as double) as n2o
+    from read_csv({gwp_sets}, all_varchar = true)
+    where gwp_set = {gwp_set}
+),
+
+categories as (
+    select
+        category_code,
+        cast(plausible_min_kgco2e_per_unit as double) as plausible_min,
+        cast(plausible_max_kgco2e_per_unit as double) as plausible_max
+    from read_csv({categories}, all_varchar = true)
+),
+
+factors as (
+    select
+        f.factor_id,
+        f.activity_code,
+        f.geography,
+        cast(f.reference_year as integer) as reference_year,
+        factor_unit.dimension as factor_dimension,
+        factor_unit.to_base as factor_to_base,
+        coalesce(
+            try_cast(f.co2e_kg as double),
+            coalesce(try_cast(f.co2_fossil_kg as double), 0)
+            + coalesce(try_cast(f.ch4_fossil_kg as double), 0) * gwp.ch4_fossil
+            + coalesce(try_cast(f.ch4_biogenic_kg as double), 0) * gwp.ch4_nonfossil
+            + coalesce(try_cast(f.n2o_kg as double), 0) * gwp.n2o
+            + coalesce(try_cast(f.other_ghg_kgco2e as double), 0)
+        ) as ghg_per_factor_unit,
+        coalesce(try_cast(f.co2_biogenic_kg as double), 0) as biogenic_per_factor_unit
+    from read_csv({factors}, all_varchar = true) as f
+    cross join gwp
+    inner join units as factor_unit on factor_unit.unit = f.activity_unit
+    where f.status = 'active'
+),
+
+received as (
+    select *, row_number() over () as row_id
+    from read_csv({files}, all_varchar = true, header = true, delim = ',', quote = '"', escape = '"')
+),
+
+lines as (
+    select
+        row_id,
+        company_uscc || '/' || product_code || '/' || reporting_period_start || '/' || reporting_period_end
+            as product_period_key,
+        company_uscc || '/' || product_code as product_key,
+        company_uscc,
+        product_category,
+        declared_unit,
+        disclosure,
+        system_boundary,
+        try_cast(production_volume as double) as production_volume,
+        try_cast(reporting_period_start as date) as period_start,
+        try_cast(reporting_period_end as date) as period_end,
+        lifecycle_stage,
+        try_cast(amount as double) as amount,
+        unit,
+        activity_code,
+        factor_id,
+        supplier_product,
+        coalesce(try_cast(allocation_share as double), 1.0) as allocation_share
+    from received
+),
+
+typed_lines as (
+    select
+        lines.*,
+        year(lines.period_end) as reporting_year,
+        row_unit.dimension as unit_dimension,
+        row_unit.to_base as unit_to_base,
+        -- the row checks the generated bad rows break (a product with one is held back whole)
+        lines.amount is null or lines.amount < 0
+            or row_unit.unit is null
+            or lines.production_volume is null or lines.production_volume <= 0
+            or lines.allocation_share <= 0 or lines.allocation_share > 1
+            or (activity_code is not null)::int + (factor_id is not null)::int + (supplier_product is not null)::int <> 1
+            or lifecycle_stage not in ('raw_materials', 'production', 'distribution', 'use', 'end_of_life')
+            or (system_boundary = 'cradle_to_gate' and lifecycle_stage not in ('raw_materials', 'production'))
+            as is_bad_row
+    from lines
+    left join units as row_unit on row_unit.unit = lines.unit
+),
+
+products as (
+    select
+        product_period_key,
+        any_value(product_key) as product_key,
+        any_value(company_uscc) as company_uscc,
+        any_value(product_category) as product_category,
+        any_value(declared_unit) as declared_unit,
+        any_value(disclosure) as disclosure,
+        any_value(production_volume) as production_volume,
+        any_value(period_start) as period_start,
+        any_value(period_end) as period_end,
+        bool_or(is_bad_row) as has_bad_row
+    from typed_lines
+    group by product_period_key
+),
+
+located as (
+    select
+        products.*,
+        city.geography_code as city_geography,
+        province.geography_code as province_geography
+    from products
+    left join geographies as city
+        on city.level = 'city' and city.gbt2260_code = substr(products.company_uscc, 3, 4) || '00'
+    left join geographies as province
+        on province.level = 'province' and province.gbt2260_code = substr(products.company_uscc, 3, 2)
+),
+
+factor_lines as (
+    select * from typed_lines
+    where supplier_product is null and not is_bad_row
+),
+
+candidates as (
+    select
+        factor_lines.row_id,
+        factor_lines.reporting_year,
+        factors.*,
+        case factors.geography
+            when located.city_geography then 1
+            when located.province_geography then 2
+            when 'CN' then 3
+            when 'GLO' then 4
+        end as geography_rank
+    from factor_lines
+    inner join located using (product_period_key)
+    inner join factors
+        on factors.activity_code = factor_lines.activity_code
+        and factors.factor_dimension = factor_lines.unit_dimension
+    where factor_lines.activity_code is not null
+
+    union all
+
+    select
+        factor_lines.row_id,
+        factor_lines.reporting_year,
+        factors.*,
+        0 as geography_rank
+    from factor_lines
+    inner join factors
+        on factors.factor_id = factor_lines.factor_id
+        and factors.factor_dimension = factor_lines.unit_dimension
+    where factor_lines.factor_id is not null
+),
+
+chosen as (
+    select *
+    from candidates
+    where geography_rank is not null
+    qualify row_number() over (
+        partition by row_id
+        order by
+            geography_rank,
+            reference_year > reporting_year,
+            case when reference_year <= reporting_year then -reference_year else reference_year end,
+            factor_id
+    ) = 1
+),
+
+line_emissions as (
+    select
+        factor_lines.product_period_key,
+        chosen.row_id is null as has_no_factor,
+        factor_lines.amount * factor_lines.allocation_share * (factor_lines.unit_to_base / chosen.factor_to_base)
+            * chosen.ghg_per_factor_unit as ghg_kgco2e,
+        factor_lines.amount * factor_lines.allocation_share * (factor_lines.unit_to_base / chosen.factor_to_base)
+            * chosen.biogenic_per_factor_unit as biogenic_co2_kg
+    from factor_lines
+    left join chosen using (row_id)
+),
+
+direct as (
+    select
+        product_period_key,
+        sum(ghg_kgco2e) as ghg_kgco2e,
+        sum(biogenic_co2_kg) as biogenic_co2_kg,
+        bool_or(has_no_factor) as has_unresolved_line
+    from line_emissions
+    group by product_period_key
+),
+
+link_lines as (
+    select * from typed_lines
+    where supplier_product is not null and not is_bad_row
+),
+
+link_candidates as (
+    select
+        link_lines.row_id,
+        link_lines.product_period_key as buyer_key,
+        supplier.product_period_key as supplier_key,
+        supplier.period_start <= link_lines.period_start and supplier.period_end >= link_lines.period_end as is_covering,
+        supplier.period_end as supplier_period_end
+    from link_lines
+    inner join products as supplier
+        on supplier.product_key = link_lines.supplier_product
+        and (
+            (supplier.period_start <= link_lines.period_start and supplier.period_end >= link_lines.period_end)
+            or supplier.period_end <= link_lines.period_end
+        )
+),
+
+chosen_links as (
+    select *
+    from link_candidates
+    qualify row_number() over (
+        partition by row_id order by is_covering desc, supplier_period_end desc, supplier_key
+    ) = 1
+),
+
+links as (
+    select
+        link_lines.product_period_key as buyer_key,
+        chosen_links.supplier_key,
+        chosen_links.row_id is null or row_unit.dimension is distinct from supplier_unit.dimension as is_broken,
+        link_lines.amount * link_lines.allocation_share * (row_unit.to_base / supplier_unit.to_base)
+            / link_lines.production_volume as supplier_units_per_unit
+    from link_lines
+    left join chosen_links using (row_id)
+    left join products as supplier on supplier.product_period_key = chosen_links.supplier_key
+    left join units as row_unit on row_unit.unit = link_lines.unit
+    left join units as supplier_unit on supplier_unit.unit = supplier.declared_unit
+),
+
+broken_links as (
+    select distinct buyer_key as product_period_key from links where is_broken
+),
+
+edges as (
+    select buyer_key, supplier_key, sum(supplier_units_per_unit) as weight
+    from links
+    where not is_broken
+    group by buyer_key, supplier_key
+),
+
+nodes as (
+    select
+        products.product_period_key,
+        coalesce(direct.ghg_kgco2e, 0) / products.production_volume as ghg_per_unit,
+        coalesce(direct.biogenic_co2_kg, 0) / products.production_volume as biogenic_per_unit,
+        products.has_bad_row
+            or coalesce(direct.has_unresolved_line, false)
+            or broken_links.product_period_key is not null as has_problem
+    from products
+    left join direct using (product_period_key)
+    left join broken_links using (product_period_key)
+),
+
+walk (root_key, node_key, coefficient, depth) as (
+    select product_period_key, product_period_key, 1.0::double, 0
+    from nodes
+    union all
+    select walk.root_key, edges.supplier_key, walk.coefficient * edges.weight, walk.depth + 1
+    from walk
+    inner join edges on edges.buyer_key = walk.node_key
+    where walk.depth < 64
+),
+
+totals as (
+    select
+        walk.root_key as product_period_key,
+        sum(walk.coefficient * nodes.ghg_per_unit) as pcf_excl_biogenic_kgco2e_per_unit,
+        sum(walk.coefficient * (nodes.ghg_per_unit + nodes.biogenic_per_unit)) as pcf_incl_biogenic_kgco2e_per_unit,
+        bool_or(nodes.has_problem) as is_held_back
+    from walk
+    inner join nodes on nodes.product_period_key = walk.node_key
+    group by walk.root_key
+),
+
+final as (
+    select
+        totals.product_period_key,
+        products.disclosure,
+        totals.pcf_excl_biogenic_kgco2e_per_unit,
+        totals.pcf_incl_biogenic_kgco2e_per_unit
+    from totals
+    inner join products using (product_period_key)
+    inner join categories on categories.category_code = products.product_category
+    where not totals.is_held_back
+        and totals.pcf_excl_biogenic_kgco2e_per_unit
+            between categories.plausible_min and categories.plausible_max
+)
+
+select * from final
+"""
+
+
+def reference_sql(files: list[Path], factors_csv: Path, gwp_set: str = "AR6") -> str:
+    return REFERENCE_SQL.format(
+        units=_sql_string(str(SEEDS / "units.csv")),
+        geographies=_sql_string(str(SEEDS / "geographies.csv")),
+        gwp_sets=_sql_string(str(SEEDS / "gwp_sets.csv")),
+        categories=_sql_string(str(SEEDS / "product_categories.csv")),
+        gwp_set=_sql_string(gwp_set),
+        factors=_sql_string(str(factors_csv)),
+        files=_sql_list(files),
+    )
+
+
+def _is_utf8(path: Path, sniff: int = 1 << 16) -> bool:
+    """Do the first `sniff` bytes decode as UTF-8 (a character cut at the end is fine)?"""
+    with path.open("rb") as handle:
+        head = handle.read(sniff)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.reason == "unexpected end of data" and error.start >= len(head) - 3
+    return True
+
+
+def utf8_files(submissions: Path, scratch: Path) -> tuple[list[Path], int]:
+    """The submission CSVs as DuckDB can read them: UTF-8 ones as they are, others (GB18030)
+    transcoded into `scratch`. Returns the paths and how many were transcoded."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    out, transcoded = [], 0
+    for path in sorted(submissions.glob("*.csv")):
+        if _is_utf8(path):
+            out.append(path)
+            continue
+        target = scratch / path.name
+        target.write_bytes(path.read_bytes().decode("gb18030").encode("utf-8"))
+        out.append(target)
+        transcoded += 1
+    return out, transcoded
+
+
+@dataclass
+class Floor:
+    seconds: float
+    transcode_seconds: float
+    transcoded_files: int
+    products: int
+    table: object  # pyarrow.Table
+
+
+def run_reference(home: Home, scratch: Path, threads: int | None = None) -> Floor:
+    """The floor: transcode GB18030 files (timed apart), then the one query (timed)."""
+    started = time.perf_counter()
+    files, transcoded = utf8_files(home.landing / "submissions", scratch)
+    transcode_seconds = time.perf_counter() - started
+    releases = sorted((home.landing / "factors").glob("*/factors.csv"))
+    if len(releases) != 1:
+        raise ValueError(f"the floor handles exactly one full factor release, found {len(releases)}")
+    sql = reference_sql(files, releases[0])
+    connection = duckdb.connect()
+    if threads:
+        connection.execute(f"set threads = {int(threads)}")
+    started = time.perf_counter()
+    table = connection.sql(sql).to_arrow_table()
+    seconds = time.perf_counter() - started
+    connection.close()
+    return Floor(seconds, transcode_seconds, transcoded, table.num_rows, table)
+
+
+# --- the comparison -----------------------------------------------------------------------------------
+
+PIPELINE_PRODUCTS_SQL = """
+select
+    company_uscc || '/' || product_code || '/' || strftime(reporting_period_start, '%Y-%m-%d')
+        || '/' || strftime(reporting_period_end, '%Y-%m-%d') as product_period_key,
+    'public' as disclosure,
+    pcf_excl_biogenic_kgco2e_per_unit,
+    pcf_incl_biogenic_kgco2e_per_unit
+from main.product_footprints
+union all
+select
+    product_period_key,
+    disclosure,
+    pcf_excl_biogenic_kgco2e_per_unit,
+    pcf_incl_biogenic_kgco2e_per_unit
+from intermediate.int_product_footprints
+where disclosure <> 'public' and not coalesce(is_out_of_plausible_range, false)
+"""
+
+
+@dataclass
+class Comparison:
+    pipeline_products: int = 0
+    reference_products: int = 0
+    only_in_pipeline: int = 0
+    only_in_reference: int = 0
+    value_mismatches: int = 0
+    max_relative_difference: float = 0.0
+    examples: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def agree(self) -> bool:
+        return (
+            self.error is None
+            and self.reference_products > 0
+            and self.only_in_pipeline == self.only_in_reference == self.value_mismatches == 0
+        )
+
+
+def compare(home: Home, floor: Floor) -> Comparison:
+    """Same products on both sides; pcf_excl (and incl) within RELATIVE_TOLERANCE."""
+    result = Comparison(reference_products=floor.products)
+    try:
+        warehouse = duckdb.connect(str(home.duckdb), read_only=True)
+    except duckdb.Error as error:
+        result.error = f"warehouse unreadable: {error}".splitlines()[0]
+        return result
+    try:
+        pipeline = warehouse.sql(PIPELINE_PRODUCTS_SQL).to_arrow_table()
+    except duckdb.Error as error:
+        result.error = f"pipeline tables unreadable: {error}".splitlines()[0]
+        return result
+    finally:
+        warehouse.close()
+    connection = duckdb.connect()
+    connection.register("pipeline", pipeline)
+    connection.register("reference", floor.table)
+    result.pipeline_products = pipeline.num_rows
+    rows = connection.execute(
+        """
+        select
+            coalesce(p.product_period_key, r.product_period_key) as product_period_key,
+            p.product_period_key is null as only_reference,
+            r.product_period_key is null as only_pipeline,
+            p.pcf_excl_biogenic_kgco2e_per_unit as pipeline_excl,
+            r.pcf_excl_biogenic_kgco2e_per_unit as reference_excl,
+            greatest(
+                abs(p.pcf_excl_biogenic_kgco2e_per_unit - r.pcf_excl_biogenic_kgco2e_per_unit)
+                    / greatest(abs(r.pcf_excl_biogenic_kgco2e_per_unit), 1e-300),
+                abs(p.pcf_incl_biogenic_kgco2e_per_unit - r.pcf_incl_biogenic_kgco2e_per_unit)
+                    / greatest(abs(r.pcf_incl_biogenic_kgco2e_per_unit), abs(r.pcf_excl_biogenic_kgco2e_per_unit), 1e-300)
+            ) as relative_difference
+        from pipeline as p
+        full outer join reference as r using (product_period_key)
+        """
+    ).fetchall()
+    connection.close()
+    for key, only_reference, only_pipeline, pipeline_value, reference_value, difference in rows:
+        if only_reference:
+            result.only_in_reference += 1
+            note = f"only in the floor: {key} ({reference_value:.6g})"
+        elif only_pipeline:
+            result.only_in_pipeline += 1
+            note = f"only in the pipeline: {key} ({pipeline_value:.6g})"
+        else:
+            difference = difference or 0.0
+            result.max_relative_difference = max(result.max_relative_difference, difference)
+            if difference <= RELATIVE_TOLERANCE:
+                continue
+            result.value_mismatches += 1
+            note = f"differs: {key} pipeline {pipeline_value!r} floor {reference_value!r}"
+        if len(result.examples) < 5:
+            result.examples.append(note)
+    return result
+
+
+# --- running the pipeline, measured -------------------------------------------------------------------
+
+
+@contextmanager
+def _keeping_instances():
+    """The ephemeral Dagster instances created inside the block, kept for reading their event logs.
+
+    `run_nightly` makes its own `DagsterInstance.ephemeral()`; the bench wraps that factory for the
+    duration of one run to read the step start and end events afterwards (measurement only).
+    """
+    from dagster import DagsterInstance
+
+    original = DagsterInstance.ephemeral
+    kept: list = []
+
+    def keep(*args, **kwargs):
+        instance = original(*args, **kwargs)
+        kept.append(instance)
+        return instance
+
+    with mock.patch.object(DagsterInstance, "ephemeral", staticmethod(keep)):
+        yield kept
+
+
+def step_durations(instances: list) -> dict[str, float]:
+    """Seconds from STEP_START to STEP_SUCCESS/STEP_FAILURE of every step of the kept runs."""
+    out: dict[str, float] = {}
+    for instance in instances:
+        for run in instance.get_runs():
+            started: dict[str, float] = {}
+            for record in instance.all_logs(run.run_id):
+                event = record.dagster_event
+                if event is None or not record.step_key:
+                    continue
+                kind = event.event_type_value
+                if kind == "STEP_START":
+                    started[record.step_key] = record.timestamp
+                elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and record.step_key in started:
+                    out[record.step_key] = round(record.timestamp - started[record.step_key], 3)
+    return out
+
+
+@dataclass
+class Night:
+    seconds: float
+    exit_code: int
+    steps: dict[str, float]
+    errors: list[str]
+    failed_checks: list[str]
+    lingering_child_s: float = 0.0  # how long a child (dbt) outlived the run
+
+
+def run_night(home: Home, as_of: date, quiet: bool = True) -> Night:
+    from orchestration.runner import run_nightly
+
+    console = Console(file=open(os.devnull, "w"), width=140) if quiet else Console()  # noqa: SIM115
+    with _keeping_instances() as instances:
+        started = time.perf_counter()
+        outcome = run_nightly(home, as_of=as_of, console=console)
+        seconds = time.perf_counter() - started
+    if quiet:
+        console.file.close()
+    lingering = wait_for_children()
+    try:
+        steps = step_durations(instances)
+    except Exception as error:  # noqa: BLE001 - the profile is a bonus, never a reason to fail the bench
+        steps = {"(step times unavailable)": 0.0, str(error)[:80]: 0.0}
+    return Night(round(seconds, 3), outcome.exit_code, steps, outcome.errors, outcome.failed_checks, lingering)
+
+
+def _children() -> list[int]:
+    """Process ids whose parent is this process (from /proc; empty where there is none)."""
+    me, out = str(os.getpid()), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == me and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def wait_for_children(timeout: float = 600.0) -> float:
+    """Wait until no child process is left running (a dbt build outliving its failed Dagster step
+    keeps the warehouse locked); returns the seconds waited."""
+    started = time.perf_counter()
+    while _children() and time.perf_counter() - started < timeout:
+        time.sleep(0.2)
+    return round(time.perf_counter() - started, 3)
+
+
+def _max_rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def dbt_node_times(home: Home, top: int = 8) -> list[tuple[str, float]]:
+    """The slowest dbt nodes of the last build in this home (from target/run_results.json)."""
+    for path in (home.root / "dbt" / "target" / "run_results.json", DBT_PROJECT_DIR / "target" / "run_results.json"):
+        if path.is_file():
+            results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+            times = sorted(
+                ((r["unique_id"].split(".", 2)[-1], round(float(r.get("execution_time") or 0), 3)) for r in results),
+                key=lambda item: -item[1],
+            )
+            return times[:top]
+    return []
+
+
+# --- the bench ------------------------------------------------------------------------------------------
+
+
+def _fmt(value, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def print_report(result: dict, console: Console) -> None:
+    table = Table(title=f"pcf bench — {result['lines']:,} lines in {result['files']:,} files")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("SPEC §8 target", justify="right")
+    lines = result["lines"]
+    big = lines >= 10_000_000
+    mid = lines >= 1_000_000
+    table.add_row("generate (s)", _fmt(result["generate_s"]), "")
+    table.add_row("pipeline wall time (s)", _fmt(result["pipeline_s"]), "≤ 60" if big else "≤ 20" if mid else "")
+    table.add_row("pipeline exit code", _fmt(result["pipeline_exit_code"]), "0")
+    table.add_row("floor: one DuckDB query (s)", _fmt(result["reference_s"], 3), "")
+    table.add_row("floor: GB18030 → UTF-8 first (s, not counted)", _fmt(result["transcode_s"], 3), "")
+    table.add_row("ratio pipeline / floor", _fmt(result["ratio"], 1), "≤ 8" if big else "")
+    table.add_row("peak RSS, this process + largest child (MB)", _fmt(result["peak_rss_mb"], 0), "≤ 6144" if big else "≤ 2048" if mid else "")
+    table.add_row("night with no new input (s)", _fmt(result.get("no_input_s")), "≤ 8")
+    table.add_row("one new submission on top (s)", _fmt(result.get("incremental_s")), "≤ 20 % of the full run")
+    if result.get("incremental_share") is not None:
+        table.add_row("  … share of the full run", f"{100 * result['incremental_share']:.0f} %", "≤ 20 %")
+    table.add_row("products: pipeline / floor", f"{result['pipeline_products']:,} / {result['reference_products']:,}", "equal")
+    table.add_row("agree to 1e-9 relative", "yes" if result["agree"] else "NO", "yes")
+    if result.get("incremental_agree") is not None:
+        table.add_row("  … after the new submission", "yes" if result["incremental_agree"] else "NO", "yes")
+    table.add_row("max relative difference", f"{result['max_relative_difference']:.2e}", "≤ 1e-9")
+    table.add_row("load average at start / end", f"{result['load_start']} / {result['load_end']}", "")
+    console.print(table)
+    for note in result.get("disagreements", []):
+        console.print(f"  [red]{note}[/]")
+    for error in result.get("pipeline_errors", [])[:3]:
+        console.print(f"  [red]pipeline: {error[:300]}[/]")
+    if result.get("steps"):
+        steps = Table(title="where the full run's time goes (Dagster steps, s)")
+        steps.add_column("step")
+        steps.add_column("seconds", justify="right")
+        for step, seconds in sorted(result["steps"].items(), key=lambda item: -item[1]):
+            steps.add_row(step, _fmt(seconds))
+        console.print(steps)
+    if result.get("dbt_slowest"):
+        nodes = Table(title="slowest dbt nodes of the last build (s)")
+        nodes.add_column("node")
+        nodes.add_column("seconds", justify="right")
+        for node, seconds in result["dbt_slowest"]:
+            nodes.add_row(node, _fmt(seconds, 3))
+        console.print(nodes)
+
+
+def run_bench(
+    lines: int,
+    workdir: Path | None = None,
+    incremental: bool = True,
+    console: Console | None = None,
+    seed: int = 0,
+) -> dict:
+    """Generate `lines` lines (500 a file), run the pipeline and the floor, compare; print a table
+    and, as the last line, one JSON object. Returns that object as a dict.
+
+    `workdir` keeps the home (`<workdir>/home`) for inspection; without it a temporary folder is
+    used and removed at the end.
+    """
+    console = console or Console()
+    companies = max(1, lines // LINES_PER_FILE)
+    temporary = workdir is None
+    root = Path(tempfile.mkdtemp(prefix="pcf-bench-")) if temporary else Path(workdir).resolve()
+    home_root = root / "home"
+    if home_root.exists():
+        raise FileExistsError(f"{home_root} exists: the bench needs a fresh home")
+    result: dict = {"load_start": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+    try:
+        started = time.perf_counter()
+        summary = generate(home_root, companies, PRODUCTS_PER_COMPANY, LINES_PER_PRODUCT, seed=seed)
+        result["generate_s"] = round(time.perf_counter() - started, 3)
+        home = Home(home_root).ensure()
+        rss_before = _max_rss_mb(resource.RUSAGE_SELF)
+
+        full = run_night(home, AS_OF)
+        rss_self = _max_rss_mb(resource.RUSAGE_SELF)
+        rss_children = _max_rss_mb(resource.RUSAGE_CHILDREN)
+        floor = run_reference(home, root / "floor-utf8")
+        comparison = compare(home, floor)
+        result.update(
+            lines=summary.lines,
+            files=summary.files,
+            products=summary.products,
+            bad_rows=summary.bad_rows,
+            products_with_bad_rows=summary.bad_products,
+            supplier_links=summary.supplier_links,
+            gb18030_files=summary.gb18030_files,
+            input_mb=round(summary.bytes_written / 1e6, 1),
+            pipeline_s=full.seconds,
+            pipeline_exit_code=full.exit_code,
+            pipeline_errors=full.errors,
+            lingering_child_s=full.lingering_child_s,
+            failed_checks=full.failed_checks,
+            reference_s=round(floor.seconds, 3),
+            transcode_s=round(floor.transcode_seconds, 3),
+            reference_counts_transcode=False,
+            ratio=round(full.seconds / floor.seconds, 1) if floor.seconds else None,
+            peak_rss_mb=round(rss_self + rss_children),
+            peak_rss_self_mb=round(rss_self),
+            peak_rss_children_mb=round(rss_children),
+            rss_before_pipeline_mb=round(rss_before),
+            agree=comparison.agree,
+            pipeline_products=comparison.pipeline_products,
+            reference_products=comparison.reference_products,
+            only_in_pipeline=comparison.only_in_pipeline,
+            only_in_reference=comparison.only_in_reference,
+            value_mismatches=comparison.value_mismatches,
+            max_relative_difference=comparison.max_relative_difference,
+            disagreements=comparison.examples + ([comparison.error] if comparison.error else []),
+            steps=full.steps,
+            dbt_slowest=dbt_node_times(home),
+        )
+        if incremental:
+            quiet = run_night(home, AS_OF + timedelta(days=1))
+            result["no_input_s"] = quiet.seconds
+            result["no_input_exit_code"] = quiet.exit_code
+            result["no_input_steps"] = quiet.steps
+            add_company(home_root, companies + 1, PRODUCTS_PER_COMPANY, LINES_PER_PRODUCT, seed=seed)
+            one_more = run_night(home, AS_OF + timedelta(days=2))
+            result["incremental_s"] = one_more.seconds
+            result["incremental_exit_code"] = one_more.exit_code
+            result["incremental_share"] = round(one_more.seconds / full.seconds, 3) if full.seconds else None
+            result["incremental_steps"] = one_more.steps
+            again = compare(home, run_reference(home, root / "floor-utf8-2"))
+            result["incremental_agree"] = again.agree
+            if not again.agree:
+                result["disagreements"] += ["after the new submission: " + e for e in again.examples]
+        result["load_end"] = round(os.getloadavg()[0], 2)
+        result["duckdb"] = duckdb.__version__
+        result["python"] = platform.python_version()
+        result["home"] = None if temporary else str(home_root)
+    finally:
+        if temporary:
+            shutil.rmtree(root, ignore_errors=True)
+    print_report(result, console)
+    print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
+    sys.stdout.flush()
+    return result
