@@ -15,7 +15,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
+import zipfile
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -301,7 +303,7 @@ for key, en, zh, area, fmt_, fname, heat in [
 
 for key, en, zh, area, fmt_, fname in [
     ("zbglass", "Zibo Boshan Glassworks Co., Ltd.", "淄博博山玻璃制品有限公司", "370303", "csv", None),
-    ("cyglass", "Qingdao Chengyang Glass Container Co., Ltd.", "青岛城阳玻璃容器有限公司", "370214", "xlsx", "Chengyang Glass - PCF submission 2025.xlsx"),
+    ("cyglass", "Qingdao Chengyang Glass Container Co., Ltd.", "青岛城阳玻璃容器有限公司", "370214", "csv", "Chengyang Glass - PCF submission 2025.csv"),
     ("lyglass", "Linyi Lanshan Glass Bottle Co., Ltd.", "临沂兰山玻璃瓶有限公司", "371302", "csv", None)]:
     co = company(key, en, zh, area, fmt_, fname)
     for ml, kg in rng.sample([(330, 0.24), (500, 0.36), (600, 0.42), (640, 0.45)], 2):
@@ -318,7 +320,7 @@ for key, en, zh, area, fmt_, fname in [
 
 for key, en, zh, area, fmt_, fname in [
     ("hdcan", "Qingdao Huangdao Can Making Co., Ltd.", "青岛黄岛制罐有限公司", "370211", "csv", None),
-    ("jncan", "Jinan Lixia Beverage Can Co., Ltd.", "济南历下饮料罐有限公司", "370102", "bom", None),
+    ("jncan", "Jinan Lixia Beverage Can Co., Ltd.", "济南历下饮料罐有限公司", "370102", "csv", "jinan_lixia_can_pcf_2025.csv"),
     ("whcan", "Weihai Huancui Packaging Co., Ltd.", "威海环翠包装有限公司", "371002", "csv", None)]:
     co = company(key, en, zh, area, fmt_, fname)
     for ml, kg in [(330, 0.0105), (500, 0.0135)]:
@@ -495,7 +497,7 @@ for key, en, zh, area, fmt_, fname, plan in [
     ("roadstar", "Qingdao Huangdao Road Star Tyre Co., Ltd.", "青岛黄岛路星轮胎有限公司", "370211", "gb18030_zh", "路星轮胎_产品碳足迹_2025.csv", [(lambda c, i: tyre(c, i, False), 3)]),
     ("whtyre", "Weihai Huancui Tyre Co., Ltd.", "威海环翠轮胎有限公司", "371002", "xlsx", "weihai huancui tyre pcf 2025.xlsx", [(lambda c, i: tyre(c, i, False), 3), (lambda c, i: tyre(c, i, True), 2)]),
     ("greenway", "Jiaozhou Greenway Tyre Co., Ltd.", "胶州绿途轮胎有限公司", "370281", "csv", None, [(lambda c, i: tyre(c, i, False), 3), (lambda c, i: tyre(c, i, True), 3)]),
-    ("chengtyre", "Qingdao Chengyang Radial Tyre Co., Ltd.", "青岛城阳子午线轮胎有限公司", "370214", "bom", None, [(lambda c, i: tyre(c, i, True), 2)]),
+    ("chengtyre", "Qingdao Chengyang Radial Tyre Co., Ltd.", "青岛城阳子午线轮胎有限公司", "370214", "csv", "Chengyang Radial Tyre 2025 PCF (final).csv", [(lambda c, i: tyre(c, i, True), 2)]),
 ]:
     co = company(key, en, zh, area, fmt_, fname)
     for maker, n in plan:
@@ -549,7 +551,7 @@ for key, en, zh, area, fmt_, fname, nb, nc, heat in [
 # Textiles --------------------------------------------------------------------------------------
 for key, en, zh, area, fmt_, fname in [
     ("httex", "Weifang Hanting Textile Co., Ltd.", "潍坊寒亭纺织有限公司", "370703", "csv", None),
-    ("zbtex", "Zibo Zhangdian Cotton Weaving Mill", "淄博张店棉织厂", "370303", "gb18030", "张店棉织厂 碳足迹.csv"),
+    ("zbtex", "Zibo Zhangdian Cotton Weaving Mill", "淄博张店棉织厂", "370303", "csv", "Zhangdian cotton weaving - 碳足迹 2025.csv"),
     ("jztex", "Qingdao Jiaozhou Textile Printing and Dyeing Co., Ltd.", "青岛胶州纺织印染有限公司", "370281", "csv", None)]:
     co = company(key, en, zh, area, fmt_, fname)
     for i in range(2):
@@ -720,7 +722,15 @@ def write_xlsx(co: Company, path: Path):
             activities.append([p["product_code"]] + _cells(ACTIVITY_COLUMNS, activity_record(a)))
     wb.properties.created = wb.properties.modified = datetime(2026, 1, 1)
     wb.properties.creator = co.name_en
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    # openpyxl stamps the save time into docProps/core.xml and the zip entries: pin both
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", data)
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 NUMERIC = {"amount", "production_volume", "product_mass_kg", "export_volume", "allocation_share"}

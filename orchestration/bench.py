@@ -20,8 +20,11 @@ The last line printed is one JSON object with the figures.
 
 from __future__ import annotations
 
+import cProfile
+import io
 import json
 import os
+import pstats
 import platform
 import resource
 import shutil
@@ -596,13 +599,22 @@ class Night:
     lingering_child_s: float = 0.0  # how long a child (dbt) outlived the run
 
 
-def run_night(home: Home, as_of: date, quiet: bool = True) -> Night:
+def run_night(home: Home, as_of: date, quiet: bool = True, profile: Path | None = None) -> Night:
+    """One nightly run in this process, timed; with `profile`, under cProfile (stats saved there)."""
     from orchestration.runner import run_nightly
 
     console = Console(file=open(os.devnull, "w"), width=140) if quiet else Console()  # noqa: SIM115
+    profiler = cProfile.Profile() if profile else None
     with _keeping_instances() as instances:
         started = time.perf_counter()
-        outcome = run_nightly(home, as_of=as_of, console=console)
+        if profiler:
+            profiler.enable()
+        try:
+            outcome = run_nightly(home, as_of=as_of, console=console)
+        finally:
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(str(profile))
         seconds = time.perf_counter() - started
     if quiet:
         console.file.close()
@@ -634,6 +646,16 @@ def wait_for_children(timeout: float = 600.0) -> float:
     while _children() and time.perf_counter() - started < timeout:
         time.sleep(0.2)
     return round(time.perf_counter() - started, 3)
+
+
+def profile_top(path: Path, top: int = 15) -> list[tuple[str, float, float, int]]:
+    """(function, own seconds, cumulative seconds, calls) of the slowest functions by own time."""
+    stats = pstats.Stats(str(path), stream=io.StringIO())
+    rows = []
+    for (filename, line, name), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        where = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        rows.append((f"{where}:{line}({name})", round(own, 3), round(cumulative, 3), calls))
+    return sorted(rows, key=lambda row: -row[1])[:top]
 
 
 def _max_rss_mb(who: int) -> float:
@@ -701,6 +723,15 @@ def print_report(result: dict, console: Console) -> None:
         for step, seconds in sorted(result["steps"].items(), key=lambda item: -item[1]):
             steps.add_row(step, _fmt(seconds))
         console.print(steps)
+    if result.get("profile_top"):
+        functions = Table(title="cProfile of the full run: top functions by own time (s)")
+        functions.add_column("function")
+        functions.add_column("own", justify="right")
+        functions.add_column("cumulative", justify="right")
+        functions.add_column("calls", justify="right")
+        for name, own, cumulative, calls in result["profile_top"]:
+            functions.add_row(name[-90:], _fmt(own), _fmt(cumulative), f"{calls:,}")
+        console.print(functions)
     if result.get("dbt_slowest"):
         nodes = Table(title="slowest dbt nodes of the last build (s)")
         nodes.add_column("node")
@@ -716,12 +747,15 @@ def run_bench(
     incremental: bool = True,
     console: Console | None = None,
     seed: int = 0,
+    profile: bool = False,
 ) -> dict:
     """Generate `lines` lines (500 a file), run the pipeline and the floor, compare; print a table
     and, as the last line, one JSON object. Returns that object as a dict.
 
     `workdir` keeps the home (`<workdir>/home`) for inspection; without it a temporary folder is
-    used and removed at the end.
+    used and removed at the end. `profile` runs the full night under cProfile (slower: the
+    pipeline time then includes the profiler's overhead) and adds its top functions by own time;
+    the stats stay in `<workdir>/pipeline.prof`.
     """
     console = console or Console()
     companies = max(1, lines // LINES_PER_FILE)
@@ -738,7 +772,7 @@ def run_bench(
         home = Home(home_root).ensure()
         rss_before = _max_rss_mb(resource.RUSAGE_SELF)
 
-        full = run_night(home, AS_OF)
+        full = run_night(home, AS_OF, profile=root / "pipeline.prof" if profile else None)
         rss_self = _max_rss_mb(resource.RUSAGE_SELF)
         rss_children = _max_rss_mb(resource.RUSAGE_CHILDREN)
         floor = run_reference(home, root / "floor-utf8")
@@ -775,7 +809,10 @@ def run_bench(
             disagreements=comparison.examples + ([comparison.error] if comparison.error else []),
             steps=full.steps,
             dbt_slowest=dbt_node_times(home),
+            profiled=profile,
         )
+        if profile:
+            result["profile_top"] = profile_top(root / "pipeline.prof")
         if incremental:
             quiet = run_night(home, AS_OF + timedelta(days=1))
             result["no_input_s"] = quiet.seconds

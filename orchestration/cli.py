@@ -163,11 +163,12 @@ def generate(out: Path, companies: int, products: int, lines: int, seed: int) ->
 @click.option("--lines", type=click.IntRange(min=500), default=1_000_000, show_default=True, help="Activity lines (500 a file).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Keep the generated home here (default: a temporary folder, removed).")
 @click.option("--no-incremental", is_flag=True, help="Skip the no-input night and the one-new-submission night.")
-def bench(lines: int, workdir: Path | None, no_incremental: bool) -> None:
+@click.option("--profile", is_flag=True, help="Run the full night under cProfile and show the top functions (slower).")
+def bench(lines: int, workdir: Path | None, no_incremental: bool, profile: bool) -> None:
     """SPEC §8 benchmark: generate, run the pipeline, run the one-query floor, compare; JSON last line."""
     from orchestration.bench import run_bench
 
-    result = run_bench(lines, workdir, incremental=not no_incremental, console=console)
+    result = run_bench(lines, workdir, incremental=not no_incremental, console=console, profile=profile)
     sys.exit(EXIT_OK if result["agree"] and result["pipeline_exit_code"] == EXIT_OK else EXIT_ERROR)
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestration.home import Home, today_in_pilot
+from orchestration.provenance import nothing_to_do
 from orchestration.status import record_run
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
@@ -79,12 +80,19 @@ def run_nightly(
 ) -> RunOutcome:
     """Execute `nightly_job` in this process against `home`; never raises for a failed run."""
     os.environ["PCF_HOME"] = str(home.root)
+    console = console or Console()
+    as_of = as_of or today_in_pilot()
+    unchanged = nothing_to_do(home, as_of, gwp_set or os.environ.get("PCF_GWP_SET", "AR6")) if not approve_drift else None
+    if unchanged is not None:
+        outcome = RunOutcome(EXIT_OK, release_id=unchanged, metadata={"release": {"release_id": unchanged}})
+        console.print(f"Nothing new in landing/ and the inputs of {as_of} are those of release {unchanged}: nothing to do.")
+        record_run(home, {"as_of": as_of.isoformat(), "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          "exit_code": EXIT_OK, "outcome": "unchanged", "release_id": unchanged})
+        return outcome
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
 
-    console = console or Console()
-    as_of = as_of or today_in_pilot()
     settings = {"home": str(home.root), "as_of": as_of.isoformat(), "approve_drift": approve_drift}
     if gwp_set:
         settings["gwp_set"] = gwp_set

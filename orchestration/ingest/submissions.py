@@ -18,7 +18,7 @@ from orchestration import pact
 from orchestration.home import Home
 from orchestration.ingest.archive import LandedFile, archive, landed_files
 from orchestration.ingest.rules import PACT_RULES, add_row_problems, load_reference_tables
-from orchestration.io.readers import read_submission
+from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -43,6 +43,7 @@ class ParsedSubmission:
 
 def parse_submission(path: Path, max_bytes: int = MAX_FILE_BYTES) -> ParsedSubmission:
     """Read a submission file of any accepted kind; raises FileRejected for a file that can't be read."""
+    check_size(path, max_bytes)  # one limit and one message for every kind of file
     suffix = path.suffix.lower()
     if suffix == ".json":
         return ParsedSubmission("json", "utf-8", footprints=pact.read_pact_file(path, max_bytes=max_bytes))

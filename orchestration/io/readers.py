@@ -395,7 +395,7 @@ def _read_sheets(path: Path, max_bytes: int, choose: Callable[[list[str]], list[
     A damaged workbook is FILE_BAD_XLSX, never a crash (SPEC §7): openpyxl and the zip and XML
     parsers under it raise many exception types, so all of them are caught while reading.
     """
-    _check_size(path, max_bytes)
+    check_size(path, max_bytes)
     if path.stat().st_size == 0:
         raise FileRejected("FILE_EMPTY")
     if not zipfile.is_zipfile(path):
@@ -495,16 +495,21 @@ def _read_xlsx_factors(path: Path, max_bytes: int) -> TableRead:
 # --- files -------------------------------------------------------------------------------------
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.2f}".rstrip("0").rstrip(".")
+def _mb(size: int, round_up: bool = False) -> str:
+    """MiB with at most two decimals; rounded up for a file's size, so one byte over 50 reads 50.01."""
+    megabytes = size / 1024 / 1024
+    if round_up:
+        megabytes = math.ceil(megabytes * 100) / 100
+    return f"{megabytes:.2f}".rstrip("0").rstrip(".")
 
 
-def _check_size(path: Path, max_bytes: int) -> None:
+def check_size(path: Path, max_bytes: int) -> None:
+    """Raise FileRejected('FILE_TOO_LARGE') for a file over `max_bytes`, before reading any of it."""
     size = path.stat().st_size
     if size > max_bytes:
         raise FileRejected(
             "FILE_TOO_LARGE",
-            size_mb=_mb(size),
+            size_mb=_mb(size, round_up=True),
             limit_mb=_mb(max_bytes),
             size_bytes=size,
             limit_bytes=max_bytes,
@@ -512,7 +517,7 @@ def _check_size(path: Path, max_bytes: int) -> None:
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    _check_size(path, max_bytes)
+    check_size(path, max_bytes)
     raw = path.read_bytes()
     if not raw:
         raise FileRejected("FILE_EMPTY")

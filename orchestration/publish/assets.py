@@ -7,7 +7,6 @@ passed (Dagster skips this asset otherwise) and only when its inputs changed sin
 """
 
 
-import hashlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from orchestration.publish import (
     next_release_id,
     write_release,
 )
+from orchestration.provenance import provenance, release_with_fingerprint
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import dbt_project
 from orchestration.validate.drift import drift_test_result
@@ -170,70 +170,6 @@ def compute_changes(previous: pa.Table | None, current: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-@dataclass(frozen=True)
-class Provenance:
-    """What a release was built from; equal provenance means nothing to publish."""
-
-    submissions: list[str]
-    factor_releases: list[dict]
-    gwp_set: str
-    method: str
-
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()
-
-    def as_dict(self) -> dict:
-        return {
-            "submissions": self.submissions,
-            "factor_releases": self.factor_releases,
-            "gwp_set": self.gwp_set,
-            "method": self.method,
-        }
-
-
-def method_version() -> str:
-    """A hash of the dbt project's models, seeds and macros: a change to them is a change of method."""
-    digest = hashlib.sha256()
-    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
-        if path.is_file() and path.suffix in {".sql", ".csv", ".yml"} and "target" not in path.parts:
-            digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def provenance(connection, as_of: str, gwp_set: str) -> Provenance:
-    submissions = [
-        row[0]
-        for row in connection.execute(
-            "select file_sha256 from raw.files where received_date <= ? order by file_sha256", [as_of]
-        ).fetchall()
-    ]
-    releases = [
-        {"release_id": r[0], "publisher": r[1], "published_date": str(r[2]), "license": r[3], "sha256": r[4]}
-        for r in connection.execute(
-            """select release_id, publisher, published_date, license, metadata_sha256 || ':' || factors_sha256
-               from raw.factor_releases
-               where release_status = 'accepted' and published_date <= ?
-               order by published_date, release_id""",
-            [as_of],
-        ).fetchall()
-    ]
-    return Provenance(submissions, releases, gwp_set, method_version())
-
-
-def _release_with_fingerprint(home: Home, fingerprint: str) -> str | None:
-    """The newest release built from exactly these inputs, if any."""
-    releases = home.publish / "releases"
-    if not releases.exists():
-        return None
-    for folder in sorted((p for p in releases.iterdir() if not p.name.startswith(".")), reverse=True):
-        path = folder / "provenance.json"
-        if path.exists() and json.loads(path.read_text()).get("fingerprint") == fingerprint:
-            return folder.name
-    return None
-
-
 def _read_previous(home: Home, release_id: str | None, name: str) -> pa.Table | None:
     if release_id is None:
         return None
@@ -311,7 +247,7 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
         }
         products = connection.execute("select count(*) from intermediate.int_product_footprints").fetchall()[0][0]
     previous_id = current_release(home.publish)
-    same = _release_with_fingerprint(home, inputs.fingerprint)
+    same = release_with_fingerprint(home, inputs.fingerprint)
     if same is not None:
         context.log.info(f"inputs unchanged: release {same} was built from exactly these inputs; nothing new to publish")
         return MaterializeResult(metadata={"published": False, "release_id": same, "reason": "unchanged"})

@@ -15,8 +15,18 @@ def dbt_vars(as_of: str, gwp_set: str) -> dict[str, str]:
 
 
 def dbt_build_args(as_of: str, gwp_set: str) -> list[str]:
-    """The dbt CLI arguments of a nightly build: a pure function, so it can be tested alone."""
-    return ["build", "--vars", json.dumps(dbt_vars(as_of, gwp_set), sort_keys=True)]
+    """The dbt CLI arguments of a nightly build: a pure function, so it can be tested alone.
+
+    dbt unit tests check the SQL itself, not the night's data: they run in the test suite
+    (tests/integration/test_dbt_unit_tests.py), not every night.
+    """
+    return [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(dbt_vars(as_of, gwp_set), sort_keys=True),
+    ]
 
 
 def dbt_env(home: Home) -> dict[str, str]:

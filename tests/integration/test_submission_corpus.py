@@ -263,9 +263,11 @@ def test_bad_file_is_quarantined_whole(reports, name):
     assert [p["code"] for p in report["problems"]] == [FILES[name]["problems"][0]["code"]]
 
 
-def test_too_large_file_names_the_limit(reports):
+def test_too_large_file_says_by_how_much(reports):
+    """One byte over 50 MiB reads 50.01 MB against the 50 MB limit, never '50 MB; the limit is 50 MB'."""
     [problem] = reports["file_too_large.csv"]["problems"]
-    assert "50 MB" in problem["message_en"] and "50 MB" in problem["message_zh"]
+    assert "50.01 MB" in problem["message_en"] and "limit is 50 MB" in problem["message_en"]
+    assert "50.01 MB" in problem["message_zh"] and "上限 50 MB" in problem["message_zh"]
 
 
 @pytest.mark.parametrize(

@@ -51,5 +51,11 @@ def test_jobs_schedules_sensors_and_checks():
 
 
 def test_dbt_build_arguments_are_a_pure_function():
-    assert dbt_build_args("2026-01-15", "AR5") == ["build", "--vars", '{"as_of": "2026-01-15", "gwp_set": "AR5"}']
+    assert dbt_build_args("2026-01-15", "AR5") == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        '{"as_of": "2026-01-15", "gwp_set": "AR5"}',
+    ]
 

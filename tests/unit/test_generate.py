@@ -52,6 +52,13 @@ def test_same_arguments_give_byte_identical_files(generated, tmp_path):
     assert again.lines == COMPANIES * PRODUCTS * LINES
 
 
+def test_forked_workers_write_the_same_bytes(generated, tmp_path):
+    out, summary = generated
+    forked = generate(tmp_path / "forked", COMPANIES, PRODUCTS, LINES, seed=7, workers=3)
+    assert _digests(out / "landing") == _digests(tmp_path / "forked" / "landing")
+    assert (forked.lines, forked.bad_rows, forked.supplier_links) == (summary.lines, summary.bad_rows, summary.supplier_links)
+
+
 def test_another_seed_gives_other_submissions_but_the_same_factors(generated, tmp_path):
     out, _ = generated
     generate(tmp_path / "other", COMPANIES, PRODUCTS, LINES, seed=8)
