@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from orchestration.home import DEMO_LANDING, Home, default_home
+from orchestration.home import DEMO_LANDING, Home, default_home, today_in_pilot
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
+# The demo tells a story over two nights: companies report while only the first factor release is
+# out, then the province revises its factors and today's release restates their footprints.
+DEMO_FIRST_NIGHT = date(2026, 7, 31)
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
@@ -52,12 +56,18 @@ def run(home: str | None, demo: bool, as_of, gwp_set: str | None, approve_drift:
     from orchestration.runner import run_nightly
 
     pcf_home = _home(home)
+    run_date = as_of.date() if as_of else today_in_pilot()
     if demo:
         copied = copy_demo(pcf_home)
         console.print(f"demo: {copied} input files copied into {pcf_home.landing}")
+        if not (pcf_home.publish / "LATEST").exists() and run_date > DEMO_FIRST_NIGHT:
+            console.print(f"demo: first the night of {DEMO_FIRST_NIGHT}, when only the first factor release was out")
+            first = run_nightly(pcf_home, as_of=DEMO_FIRST_NIGHT, gwp_set=gwp_set, console=console)
+            if first.exit_code != EXIT_OK:
+                sys.exit(first.exit_code)
     outcome = run_nightly(
         pcf_home,
-        as_of=as_of.date() if as_of else None,
+        as_of=run_date,
         gwp_set=gwp_set,
         approve_drift=approve_drift,
         console=console,

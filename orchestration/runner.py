@@ -34,7 +34,7 @@ def _materialization_metadata(result, key: str) -> dict:
 
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
-        if materialization.asset_key == AssetKey(key):
+        if materialization.asset_key == AssetKey.from_user_string(key):
             return {name: getattr(value, "value", value) for name, value in materialization.metadata.items()}
     return {}
 

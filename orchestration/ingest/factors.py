@@ -141,7 +141,8 @@ def factor_ids_in_effect(connection: duckdb.DuckDBPyConnection, before: tuple[da
     return in_effect
 
 
-def _validate_rows(connection: duckdb.DuckDBPyConnection, release_id: str, release_type: str) -> list[Problem]:
+def _validate_rows(connection: duckdb.DuckDBPyConnection, release_id: str, release_type: str) -> list[dict]:
+    """Every rule every row of the incoming release breaks, with its filled bilingual message."""
     connection.execute(
         f"""create or replace temp table new_rows as
             select release_id as submission_id, * exclude (source_sheet), '' as source_sheet,
@@ -151,10 +152,12 @@ def _validate_rows(connection: duckdb.DuckDBPyConnection, release_id: str, relea
     )
     connection.execute("create or replace temp table release_problems as select * from raw.problems limit 0")
     add_row_problems(connection, "new_rows", target="release_problems", rules=FACTOR_RULES, consistency=False, key_sql="factor_id")
+    columns = ("row", "column", "product", "code", "severity", "message_en", "message_zh")
     return [
-        Problem(code, row=row, column=column, product=key)
-        for row, column, key, code in connection.execute(
-            "select source_row, column_name, product_key, code from release_problems order by source_row, column_name, code"
+        dict(zip(columns, record))
+        for record in connection.execute(
+            """select source_row, column_name, product_key, code, severity, message_en, message_zh
+               from release_problems order by source_row, column_name, code"""
         ).fetchall()
     ]
 
@@ -191,7 +194,7 @@ def ingest_release(connection: duckdb.DuckDBPyConnection, home: Home, folder: Pa
     outcome = ReleaseOutcome(release_id, "rejected")
     metadata_path = folder / "release.json"
     metadata_sha = sha256_of(metadata_path) if metadata_path.is_file() else ""
-    problems: list[Problem] = []
+    problems: list[dict] = []
     metadata: dict = {}
     factors_sha = None
     try:
@@ -208,15 +211,15 @@ def ingest_release(connection: duckdb.DuckDBPyConnection, home: Home, folder: Pa
             "create or replace temp table factors_in_effect_before as select unnest(?::varchar[]) as factor_id",
             [sorted(in_effect)],
         )
-        problems = _validate_rows(connection, release_id, metadata["release_type"])
-        problems = list(read.warnings) + problems + _expectation_problems(connection, home)
+        row_problems = _validate_rows(connection, release_id, metadata["release_type"])
+        problems = [p.as_dict() for p in list(read.warnings) + _expectation_problems(connection, home)] + row_problems
     except FileRejected as rejected:
-        problems = [rejected.problem]
-    errors = [p for p in problems if p.severity == "error"]
-    outcome.status = "rejected" if errors else "accepted"
-    if errors:
-        problems.append(Problem("RELEASE_REJECTED"))
-    outcome.problems = [p.as_dict() for p in problems]
+        problems = [rejected.problem.as_dict()]
+    rejected_whole = any(p["severity"] == "error" for p in problems)
+    outcome.status = "rejected" if rejected_whole else "accepted"
+    if rejected_whole:
+        problems.append(Problem("RELEASE_REJECTED").as_dict())
+    outcome.problems = problems
     connection.execute("begin transaction")
     try:
         if outcome.status == "accepted":

@@ -21,6 +21,10 @@ categories as (
     select * from {{ ref('product_categories') }}
 ),
 
+units as (
+    select * from {{ ref('units') }}
+),
+
 by_product as (
     select
         product_period_key,
@@ -88,15 +92,20 @@ final as (
     select
         combined.*,
         categories.declared_unit as category_declared_unit,
-        combined.pcf_excl_biogenic_kgco2e_per_unit not between
+        -- the plausible range is per the category's declared unit: convert, and compare there
+        combined.pcf_excl_biogenic_kgco2e_per_unit * category_unit.to_base / product_unit.to_base not between
             cast(categories.plausible_min_kgco2e_per_unit as double) and cast(categories.plausible_max_kgco2e_per_unit as double)
             as is_out_of_plausible_range,
-        categories.plausible_min_kgco2e_per_unit,
-        categories.plausible_max_kgco2e_per_unit,
+        cast(categories.plausible_min_kgco2e_per_unit as double) * product_unit.to_base / category_unit.to_base
+            as plausible_min_kgco2e_per_unit,
+        cast(categories.plausible_max_kgco2e_per_unit as double) * product_unit.to_base / category_unit.to_base
+            as plausible_max_kgco2e_per_unit,
         combined.verifier_name is not null and combined.verification_date is not null as is_verified
     from combined
     inner join chain_totals using (product_period_key)
     left join categories on categories.category_code = combined.product_category
+    left join units as product_unit on product_unit.unit = combined.declared_unit
+    left join units as category_unit on category_unit.unit = categories.declared_unit
 )
 
 select

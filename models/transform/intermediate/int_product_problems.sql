@@ -96,7 +96,7 @@ product_level as (
         json_object(
             'value', round(footprints.pcf_excl_biogenic_kgco2e_per_unit, 3),
             'unit', footprints.declared_unit,
-            'expected', footprints.plausible_min_kgco2e_per_unit || '–' || footprints.plausible_max_kgco2e_per_unit
+            'expected', printf('%g–%g', footprints.plausible_min_kgco2e_per_unit, footprints.plausible_max_kgco2e_per_unit)
         )
     from footprints
     where footprints.is_out_of_plausible_range
