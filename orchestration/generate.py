@@ -15,9 +15,11 @@
   About 0.1 % of rows are bad (negative amount, unknown unit). Every 10th file is GB18030 with
   Chinese names, some UTF-8 files carry a BOM or Chinese names, GB18030 files end lines in CRLF.
 
-The same arguments give byte-identical files: every random draw comes from a numpy generator
-seeded by (seed, company number, purpose). Lines are built as plain strings, one file at a time,
-so 10 million lines take well under a minute and memory stays at one file.
+The same arguments give byte-identical files: a company's plan (identity, products, volumes) is
+drawn from Python's generator seeded by (seed, company number), its lines from a numpy generator
+seeded by (seed, company number). Lines are built as arrays and plain strings, one file at a time
+(forked workers write ranges of companies), so memory stays small and 10 million lines take about
+a minute on two cores.
 """
 
 from __future__ import annotations
@@ -153,14 +155,17 @@ def _geos(*specs: tuple) -> tuple[tuple[str, int, str, float], ...]:
     return tuple(specs)
 
 
-_LEVEL_YEARS = {"GLO": (2018, 2021), "CN": (2020, 2023, 2026), "CN-SD": (2022,)}
+_LEVEL_YEARS = {"GLO": (2015, 2018, 2021), "CN": (2020, 2023, 2026), "CN-SD": (2022,)}
 _LEVEL_MULTIPLIERS = {"GLO": 1.08, "CN": 1.0, "CN-SD": 1.03}
 
 
 def _simple(unit: str, *geos: str, year: int = 2022) -> tuple[tuple[str, int, str, float], ...]:
-    """Factors of `geos` in `unit`: GLO two reference years, CN three (one after every reporting
-    year), CN-SD one, a city one; older years a little higher. `year` shifts them all."""
+    """Factors of `geos` in `unit`: GLO three reference years, CN three (one after every reporting
+    year), CN-SD one, a city one; older years a little higher. `year` shifts them all. A code with
+    a CN factor also gets a Shandong and a Qingdao one."""
     out = []
+    if "CN" in geos:
+        geos = tuple(dict.fromkeys(geos + ("CN-SD", QD)))
     for geo in geos:
         for reference_year in _LEVEL_YEARS.get(geo, (2024,)):
             shifted = reference_year + year - 2022
