@@ -99,6 +99,7 @@ _REASONS: tuple[Reason, ...] = (
     Reason("INCONSISTENT_SHIPMENT", "'{column}' differs between rows of shipment {product}: '{value}' against '{expected}'.", "运输 {product} 的各行中“{column}”不一致：“{value}”与“{expected}”。"),
     Reason("SHIPMENT_HAS_REJECTED_ROWS", "This row is valid, but shipment {product} has rejected rows; resubmit the whole shipment.", "本行无误，但运输 {product} 存在被拒绝的行，请整体重新报送该运输。"),
     Reason("NO_FACTOR_FOR_SCOPE", "No emission factor in effect for '{value}' gives {expected}; a chain element needs both a well-to-wheel (wtw) and a tank-to-wheel (ttw) factor.", "当前生效的排放因子中，“{value}”没有 {expected} 范围的因子；运输链环节须同时具备“油井到车轮”（wtw）和“油箱到车轮”（ttw）因子。"),
+    Reason("NO_FACTOR_FOR_ORIGIN", "No factor with activity code '{value}' applies where this element starts ({expected}): CN factors apply to origins in China, GLO factors everywhere.", "活动代码“{value}”的因子均不适用于本环节起点（{expected}）：CN 因子仅适用于起点在中国的环节，GLO 因子适用于所有地区。"),
 )
 
 REASONS: dict[str, Reason] = {reason.code: reason for reason in _REASONS}

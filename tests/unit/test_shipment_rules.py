@@ -190,7 +190,8 @@ def test_every_rule_has_a_bilingual_reason():
         reason = REASONS[rule.code]
         assert reason.message_en and reason.message_zh
     for code in ("CONTAINER_FORMAT", "CONTAINER_CHECK_DIGIT", "BAD_LOCODE", "BAD_ELEMENT_TYPE", "ENERGY_OR_ACTIVITY",
-                 "INCONSISTENT_SHIPMENT", "SHIPMENT_HAS_REJECTED_ROWS", "NO_FACTOR_FOR_SCOPE", "SHIPMENT_FILE_TYPE"):
+                 "INCONSISTENT_SHIPMENT", "SHIPMENT_HAS_REJECTED_ROWS", "NO_FACTOR_FOR_SCOPE", "NO_FACTOR_FOR_ORIGIN",
+                 "SHIPMENT_FILE_TYPE"):
         assert code in REASONS
 
 

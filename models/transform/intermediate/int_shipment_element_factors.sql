@@ -147,7 +147,7 @@ final as (
             when coalesce(candidate_summary.factors_found, 0) = 0 then 'UNKNOWN_ACTIVITY_CODE'
             when candidate_summary.wtw_found = 0 or candidate_summary.ttw_found = 0 then 'NO_FACTOR_FOR_SCOPE'
             when candidate_summary.wtw_in_geography = 0 or candidate_summary.ttw_in_geography = 0
-                then 'NO_FACTOR_FOR_GEOGRAPHY'
+                then 'NO_FACTOR_FOR_ORIGIN'
             else 'NO_FACTOR_FOR_UNIT'
         end as problem_code,
         case
