@@ -51,7 +51,13 @@ candidates as (
         factor_unit.dimension = located.unit_dimension as is_unit_compatible
     from located
     inner join factors
-        on (located.activity_code is not null and factors.activity_code = located.activity_code)
+        -- a product's activity takes life-cycle factors: tank-to-wheel and well-to-tank parts
+        -- (transport chains, SPEC §3.3) only when named by factor_id
+        on (
+            located.activity_code is not null
+            and factors.activity_code = located.activity_code
+            and factors.lca_scope not in ('ttw', 'wtt')
+        )
         or (located.factor_id is not null and factors.factor_id = located.factor_id)
     left join units as factor_unit on factor_unit.unit = factors.activity_unit
 ),
