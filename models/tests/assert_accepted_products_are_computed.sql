@@ -3,6 +3,7 @@
 -- Every accepted product must be computed (and counted in aggregates) or have a reason that
 -- quarantines its rows (SPEC §7: nothing lost). Typical causes: an inventory product all of whose
 -- rows were dropped on the way (e.g. links to a supplier that is not in the supplier graph).
+{{ config(meta={'dagster': {'ref': {'name': 'int_product_footprints'}}}) }}  -- shown in Dagster as a check of int_product_footprints
 with
 
 products as (

@@ -3,6 +3,7 @@
 -- in effect, its unit is of another dimension than the row's, or
 -- ghg_kgco2e ≠ amount × allocation_share × (row unit to_base / factor unit to_base) ×
 -- ghg_kgco2e_per_activity_unit (or biogenic_co2_kg likewise) beyond 1e-9 relative.
+{{ config(meta={'dagster': {'ref': {'name': 'int_activity_factors'}}}) }}  -- shown in Dagster as a check of int_activity_factors
 with
 
 chosen as (

@@ -4,6 +4,7 @@
 -- usable supplier) or quarantine the product with a reason (SPEC §7); a row dropped in between —
 -- e.g. a link to a supplier product that is not in the supplier graph because its own submission
 -- has ingestion errors — understates the footprint without any error.
+{{ config(meta={'dagster': {'ref': {'name': 'int_activity_footprints'}}}) }}  -- shown in Dagster as a check of int_activity_footprints
 with
 
 footprints as (

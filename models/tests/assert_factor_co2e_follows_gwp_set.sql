@@ -4,6 +4,7 @@
 -- other_ghg (missing gases 0), with the GWP values of seeds/gwp_sets.csv for var gwp_set. It also
 -- fails when var gwp_set names no row of the seed while accepted factors exist: every factor
 -- would silently drop out of the factor set (the model cross-joins the chosen GWP row).
+{{ config(meta={'dagster': {'ref': {'name': 'int_factor_versions'}}}) }}  -- shown in Dagster as a check of int_factor_versions
 with
 
 versions as (

@@ -5,6 +5,7 @@
 -- pcf_excl_biogenic_kgco2e_per_unit, or ghg + biogenic vs pcf_incl_biogenic_kgco2e_per_unit.
 -- A supplier link dropped on one side only (e.g. to a supplier missing from the graph), or a
 -- path counted twice, shows up here.
+{{ config(meta={'dagster': {'ref': {'name': 'int_product_footprints'}}}) }}  -- shown in Dagster as a check of int_product_footprints
 with
 
 footprints as (

@@ -4,6 +4,7 @@
 -- int_activity_footprints (SPEC §4: incl = excl + Σ biogenic_co2_kg / production_volume; biogenic
 -- CO2 is reported apart, never inside ghg_kgco2e). Typical causes: biogenic CO2 added into the
 -- CO2e total, a supplier's biogenic part not carried through the link, or a sign flipped.
+{{ config(meta={'dagster': {'ref': {'name': 'int_product_footprints'}}}) }}  -- shown in Dagster as a check of int_product_footprints
 with
 
 footprints as (

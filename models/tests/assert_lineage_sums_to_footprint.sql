@@ -3,6 +3,7 @@
 -- differs from pcf_excl_biogenic_kgco2e_per_unit by more than 1e-9 relative, or the product has
 -- no lineage rows at all. The lineage table is what an auditor (and `pcf explain`) uses to show
 -- which factor or supplier produced each kgCO2e; it must add up to the published number.
+{{ config(meta={'dagster': {'ref': {'name': 'int_product_footprints'}}}) }}  -- shown in Dagster as a check of int_product_footprints
 with
 
 footprints as (

@@ -4,6 +4,7 @@
 -- as-of date (raw.submission_rows, and raw.pact_footprints with source_sheet '') must appear
 -- exactly once in int_submission_row_outcomes, and nothing else may appear there. Each returned
 -- row names the row and how many outcomes it has (0, or 2 and more; or an outcome of no row).
+{{ config(meta={'dagster': {'ref': {'name': 'int_submission_row_outcomes'}}}) }}  -- shown in Dagster as a check of int_submission_row_outcomes
 with
 
 files as (
