@@ -28,6 +28,7 @@ import pstats
 import platform
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -128,13 +129,12 @@ factors as (
 ),
 
 received as (
-    select *, row_number() over () as row_id
+    select *
     from read_csv({files}, all_varchar = true, header = true, delim = ',', quote = '"', escape = '"')
 ),
 
 lines as (
     select
-        row_id,
         company_uscc || '/' || product_code || '/' || reporting_period_start || '/' || reporting_period_end
             as product_period_key,
         company_uscc || '/' || product_code as product_key,
@@ -159,7 +159,6 @@ lines as (
 typed_lines as (
     select
         lines.*,
-        year(lines.period_end) as reporting_year,
         row_unit.dimension as unit_dimension,
         row_unit.to_base as unit_to_base,
         -- the row checks the generated bad rows break (a product with one is held back whole)
@@ -186,6 +185,7 @@ products as (
         any_value(production_volume) as production_volume,
         any_value(period_start) as period_start,
         any_value(period_end) as period_end,
+        year(any_value(period_end)) as reporting_year,
         bool_or(is_bad_row) as has_bad_row
     from typed_lines
     group by product_period_key
@@ -193,9 +193,10 @@ products as (
 
 located as (
     select
-        products.*,
-        city.geography_code as city_geography,
-        province.geography_code as province_geography
+        products.product_period_key,
+        products.reporting_year,
+        coalesce(city.geography_code, '') as city_geography,
+        coalesce(province.geography_code, '') as province_geography
     from products
     left join geographies as city
         on city.level = 'city' and city.gbt2260_code = substr(products.company_uscc, 3, 4) || '00'
@@ -204,88 +205,89 @@ located as (
 ),
 
 factor_lines as (
-    select * from typed_lines
-    where supplier_product is null and not is_bad_row
-),
-
-candidates as (
-    select
-        factor_lines.row_id,
-        factor_lines.reporting_year,
-        factors.*,
-        case factors.geography
-            when located.city_geography then 1
-            when located.province_geography then 2
-            when 'CN' then 3
-            when 'GLO' then 4
-        end as geography_rank
-    from factor_lines
+    select typed_lines.*, located.reporting_year, located.city_geography, located.province_geography
+    from typed_lines
     inner join located using (product_period_key)
-    inner join factors
-        on factors.activity_code = factor_lines.activity_code
-        and factors.factor_dimension = factor_lines.unit_dimension
-    where factor_lines.activity_code is not null
-
-    union all
-
-    select
-        factor_lines.row_id,
-        factor_lines.reporting_year,
-        factors.*,
-        0 as geography_rank
-    from factor_lines
-    inner join factors
-        on factors.factor_id = factor_lines.factor_id
-        and factors.factor_dimension = factor_lines.unit_dimension
-    where factor_lines.factor_id is not null
+    where typed_lines.supplier_product is null and not typed_lines.is_bad_row
 ),
 
-chosen as (
-    select *
-    from candidates
-    where geography_rank is not null
+-- SPEC §3.1 factor choice depends only on (code, unit dimension, company geography, reporting
+-- year): chosen once per distinct key, not per line
+choice_keys as (
+    select distinct activity_code, unit_dimension, city_geography, province_geography, reporting_year
+    from factor_lines
+    where activity_code is not null
+),
+
+chosen_by_code as (
+    select
+        choice_keys.*,
+        factors.ghg_per_factor_unit / factors.factor_to_base as ghg_per_base_unit,
+        factors.biogenic_per_factor_unit / factors.factor_to_base as biogenic_per_base_unit
+    from choice_keys
+    inner join factors
+        on factors.activity_code = choice_keys.activity_code
+        and factors.factor_dimension = choice_keys.unit_dimension
+        and factors.geography in (choice_keys.city_geography, choice_keys.province_geography, 'CN', 'GLO')
     qualify row_number() over (
-        partition by row_id
+        partition by choice_keys.activity_code, choice_keys.unit_dimension, choice_keys.city_geography,
+            choice_keys.province_geography, choice_keys.reporting_year
         order by
-            geography_rank,
-            reference_year > reporting_year,
-            case when reference_year <= reporting_year then -reference_year else reference_year end,
-            factor_id
+            case factors.geography
+                when choice_keys.city_geography then 1
+                when choice_keys.province_geography then 2
+                when 'CN' then 3
+                else 4
+            end,
+            factors.reference_year > choice_keys.reporting_year,
+            case
+                when factors.reference_year <= choice_keys.reporting_year then -factors.reference_year
+                else factors.reference_year
+            end,
+            factors.factor_id
     ) = 1
 ),
 
 line_emissions as (
     select
         factor_lines.product_period_key,
-        chosen.row_id is null as has_no_factor,
-        factor_lines.amount * factor_lines.allocation_share * (factor_lines.unit_to_base / chosen.factor_to_base)
-            * chosen.ghg_per_factor_unit as ghg_kgco2e,
-        factor_lines.amount * factor_lines.allocation_share * (factor_lines.unit_to_base / chosen.factor_to_base)
-            * chosen.biogenic_per_factor_unit as biogenic_co2_kg
+        coalesce(by_code.ghg_per_base_unit, named.ghg_per_factor_unit / named.factor_to_base) as ghg_per_base_unit,
+        coalesce(by_code.biogenic_per_base_unit, named.biogenic_per_factor_unit / named.factor_to_base)
+            as biogenic_per_base_unit,
+        factor_lines.amount * factor_lines.allocation_share * factor_lines.unit_to_base as amount_in_base_unit
     from factor_lines
-    left join chosen using (row_id)
+    left join chosen_by_code as by_code
+        on by_code.activity_code = factor_lines.activity_code
+        and by_code.unit_dimension = factor_lines.unit_dimension
+        and by_code.city_geography = factor_lines.city_geography
+        and by_code.province_geography = factor_lines.province_geography
+        and by_code.reporting_year = factor_lines.reporting_year
+    left join factors as named
+        on named.factor_id = factor_lines.factor_id
+        and named.factor_dimension = factor_lines.unit_dimension
 ),
 
 direct as (
     select
         product_period_key,
-        sum(ghg_kgco2e) as ghg_kgco2e,
-        sum(biogenic_co2_kg) as biogenic_co2_kg,
-        bool_or(has_no_factor) as has_unresolved_line
+        sum(amount_in_base_unit * ghg_per_base_unit) as ghg_kgco2e,
+        sum(amount_in_base_unit * biogenic_per_base_unit) as biogenic_co2_kg,
+        bool_or(ghg_per_base_unit is null) as has_unresolved_line
     from line_emissions
     group by product_period_key
 ),
 
 link_lines as (
-    select * from typed_lines
+    select *, row_number() over () as link_id
+    from typed_lines
     where supplier_product is not null and not is_bad_row
 ),
 
 link_candidates as (
     select
-        link_lines.row_id,
-        link_lines.product_period_key as buyer_key,
+        link_lines.link_id,
         supplier.product_period_key as supplier_key,
+        supplier.declared_unit as supplier_declared_unit,
         supplier.period_start <= link_lines.period_start and supplier.period_end >= link_lines.period_end as is_covering,
         supplier.period_end as supplier_period_end
     from link_lines
@@ -301,7 +303,7 @@ chosen_links as (
     select *
     from link_candidates
     qualify row_number() over (
-        partition by row_id order by is_covering desc, supplier_period_end desc, supplier_key
+        partition by link_id order by is_covering desc, supplier_period_end desc, supplier_key
     ) = 1
 ),
 
@@ -309,14 +311,12 @@ links as (
     select
         link_lines.product_period_key as buyer_key,
         chosen_links.supplier_key,
-        chosen_links.row_id is null or row_unit.dimension is distinct from supplier_unit.dimension as is_broken,
-        link_lines.amount * link_lines.allocation_share * (row_unit.to_base / supplier_unit.to_base)
+        chosen_links.link_id is null or link_lines.unit_dimension is distinct from supplier_unit.dimension as is_broken,
+        link_lines.amount * link_lines.allocation_share * (link_lines.unit_to_base / supplier_unit.to_base)
             / link_lines.production_volume as supplier_units_per_unit
     from link_lines
-    left join chosen_links using (row_id)
-    left join products as supplier on supplier.product_period_key = chosen_links.supplier_key
-    left join units as row_unit on row_unit.unit = link_lines.unit
-    left join units as supplier_unit on supplier_unit.unit = supplier.declared_unit
+    left join chosen_links using (link_id)
+    left join units as supplier_unit on supplier_unit.unit = chosen_links.supplier_declared_unit
 ),
 
 broken_links as (
@@ -611,7 +611,8 @@ class Night:
     steps: dict[str, float]
     errors: list[str]
     failed_checks: list[str]
-    lingering_child_s: float = 0.0  # how long a child (dbt) outlived the run
+    lingering_dbt_s: float = 0.0  # how long a dbt child outlived the run
+    stopped_stuck_dbt: bool = False  # the bench had to stop it
 
 
 def run_night(home: Home, as_of: date, quiet: bool = True, profile: Path | None = None) -> Night:
@@ -633,12 +634,12 @@ def run_night(home: Home, as_of: date, quiet: bool = True, profile: Path | None 
         seconds = time.perf_counter() - started
     if quiet:
         console.file.close()
-    lingering = wait_for_dbt()
+    lingering, stopped = wait_for_dbt()
     try:
         steps = step_durations(instances)
     except Exception as error:  # noqa: BLE001 - the profile is a bonus, never a reason to fail the bench
         steps = {"(step times unavailable)": 0.0, str(error)[:80]: 0.0}
-    return Night(round(seconds, 3), outcome.exit_code, steps, outcome.errors, outcome.failed_checks, lingering)
+    return Night(round(seconds, 3), outcome.exit_code, steps, outcome.errors, outcome.failed_checks, lingering, stopped)
 
 
 def _dbt_children() -> list[int]:
@@ -655,13 +656,30 @@ def _dbt_children() -> list[int]:
     return out
 
 
-def wait_for_dbt(timeout: float = 900.0) -> float:
-    """Wait until no dbt child is left running (a dbt build can outlive its failed Dagster step
-    and keep the warehouse locked for the next night); returns the seconds waited."""
+def wait_for_dbt(timeout: float = 60.0) -> tuple[float, bool]:
+    """Wait until no dbt child is left running; returns (seconds waited, whether one was stopped).
+
+    A dbt build can outlive its failed Dagster step: once the step stops reading dbt's output, dbt
+    blocks writing to the full pipe and keeps the warehouse locked. After `timeout` seconds the
+    bench stops it (SIGTERM, then SIGKILL), so the comparison and the next night can open the
+    warehouse; the report says so.
+    """
     started = time.perf_counter()
     while _dbt_children() and time.perf_counter() - started < timeout:
         time.sleep(0.2)
-    return round(time.perf_counter() - started, 3)
+    stuck = _dbt_children()
+    for signal_number in (signal.SIGTERM, signal.SIGKILL):
+        for pid in stuck:
+            try:
+                os.kill(pid, signal_number)
+            except ProcessLookupError:
+                pass
+        deadline = time.perf_counter() + 10
+        while _dbt_children() and time.perf_counter() < deadline:
+            time.sleep(0.2)
+        if not _dbt_children():
+            break
+    return round(time.perf_counter() - started, 3), bool(stuck)
 
 
 def profile_top(path: Path, top: int = 15) -> list[tuple[str, float, float, int]]:
@@ -805,7 +823,8 @@ def run_bench(
             pipeline_s=full.seconds,
             pipeline_exit_code=full.exit_code,
             pipeline_errors=full.errors,
-            lingering_child_s=full.lingering_child_s,
+            lingering_dbt_s=full.lingering_dbt_s,
+            stopped_stuck_dbt=full.stopped_stuck_dbt,
             failed_checks=full.failed_checks,
             reference_s=round(floor.seconds, 3),
             transcode_s=round(floor.transcode_seconds, 3),

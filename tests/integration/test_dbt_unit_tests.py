@@ -24,4 +24,4 @@ def test_dbt_unit_tests_pass(tiny_release):
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:]
-    assert " PASS=" in result.stdout and " ERROR=0" in result.stdout and " FAIL=0" in result.stdout
+    assert " PASS=" in result.stdout and " ERROR=0" in result.stdout

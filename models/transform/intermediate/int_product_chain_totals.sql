@@ -6,9 +6,10 @@
 -- that cannot be used, are not published (SPEC §4).
 with recursive
 
+-- every current product, those with ingestion errors too: a buyer of one of them must not be usable
 products as (
     select * from {{ ref('int_submission_products') }}
-    where is_current and not has_ingest_errors
+    where is_current
 ),
 
 factor_rows as (
@@ -54,7 +55,8 @@ nodes as (
                 then coalesce(products.pact_dqr, 5) * products.pact_pcf_excl_biogenic_kgco2e_per_unit
             else coalesce(direct.dqr_weighted_ghg_kgco2e, 0) / products.production_volume
         end as direct_dqr_weighted_per_unit,
-        row_problems.product_period_key is not null
+        products.has_ingest_errors
+            or row_problems.product_period_key is not null
             or (products.source_kind = 'pact' and products.pact_pcf_excl_biogenic_kgco2e_per_unit is null)
             as has_own_problem
     from products
