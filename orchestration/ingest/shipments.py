@@ -26,10 +26,10 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from orchestration.codes import container_number_problem, iso6346_check_digit, is_unlocode
 from orchestration.feedback import PROBLEM_FIELDS, _write_atomic, render_markdown
 from orchestration.home import Home
-from orchestration.ingest.archive import LandedFile, archive, landed_files
+from orchestration.ingest.archive import landed_files
 from orchestration.ingest.assets import INGEST_RETRY, receipt_date
 from orchestration.ingest.rules import RowRule, _messages_sql, _sql_list, _sql_text, load_reference_tables, row_problems_sql
-from orchestration.ingest.submissions import next_received_seq
+from orchestration.ingest.submissions import ingest_file, next_received_seq
 from orchestration.inputs import SHIPMENT_COLUMNS
 from orchestration.io import readers
 from orchestration.problems import FileRejected, Problem
@@ -306,34 +306,13 @@ def _store_rows(connection: duckdb.DuckDBPyConnection, submission_id: str, rows:
     check_shipment_rows(connection, "new_shipment_rows")
 
 
-def ingest_shipment_file(
-    connection: duckdb.DuckDBPyConnection, home: Home, landed: LandedFile, received_date: date, received_seq: int
-) -> str:
-    """Archive, read and record one new shipment file in one transaction; returns 'read' or 'quarantined'."""
-    archived = archive(home, landed.path, landed.sha256)
-    submission_id = landed.submission_id
-    status, reason, fmt, encoding = "read", None, None, None
-    connection.execute("begin transaction")
-    try:
-        try:
-            read = read_shipment_table(landed.path)
-            fmt, encoding = read.format, read.encoding
-            for warning in read.warnings:
-                _insert_problem(connection, submission_id, warning)
-            _store_rows(connection, submission_id, read.table)
-        except FileRejected as rejected:
-            status, reason = "quarantined", rejected.problem.code
-            _insert_problem(connection, submission_id, rejected.problem)
-        connection.execute(
-            "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [landed.sha256, submission_id, KIND, landed.path.name, landed.landing_path, archived,
-             landed.size_bytes, received_date, received_seq, fmt, encoding, status, reason],
-        )
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
-    return status
+def store_shipments(connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
+    """Read a shipment file and store its rows; returns (format, encoding)."""
+    read = read_shipment_table(path)
+    for warning in read.warnings:
+        _insert_problem(connection, submission_id, warning)
+    _store_rows(connection, submission_id, read.table)
+    return read.format, read.encoding
 
 
 @dataclass(frozen=True)
@@ -354,7 +333,10 @@ def ingest_shipment_files(connection: duckdb.DuckDBPyConnection, home: Home, rec
         load_reference_tables(connection)
     seq = next_received_seq(connection)
     quarantined = sum(
-        ingest_shipment_file(connection, home, landed_file, received_date, seq + offset) == "quarantined"
+        ingest_file(
+            connection, home, landed_file, received_date, seq + offset,
+            kind=KIND, store=store_shipments, record_problem=_insert_problem,
+        ) == "quarantined"
         for offset, landed_file in enumerate(unique)
     )
     return ShipmentIngestSummary(len(landed), len(unique), quarantined)

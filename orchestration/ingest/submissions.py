@@ -7,6 +7,7 @@ a run: whatever a file holds, the outcome is a record, never an exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -101,6 +102,21 @@ def _store_footprints(connection: duckdb.DuckDBPyConnection, submission_id: str,
     add_row_problems(connection, "new_rows", rules=PACT_RULES, consistency=False)
 
 
+def store_submission(connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
+    """Read a submission file and store its rows or footprints; returns (format, encoding)."""
+    parsed = parse_submission(path)
+    for warning in parsed.warnings:
+        _insert_problem(connection, submission_id, warning)
+    if parsed.rows is not None:
+        _store_rows(connection, submission_id, parsed.rows)
+    else:
+        _store_footprints(connection, submission_id, parsed.footprints or [])
+    return parsed.format, parsed.encoding
+
+
+Store = Callable[[duckdb.DuckDBPyConnection, str, Path], tuple[str, "str | None"]]
+
+
 def ingest_file(
     connection: duckdb.DuckDBPyConnection,
     home: Home,
@@ -108,25 +124,24 @@ def ingest_file(
     received_date: date,
     received_seq: int,
     kind: str = "submission",
+    store: Store = store_submission,
+    record_problem: Callable[[duckdb.DuckDBPyConnection, str, Problem], None] = _insert_problem,
 ) -> str:
-    """Archive, read and record one new file in one transaction; returns 'read' or 'quarantined'."""
+    """Archive, read and record one new file in one transaction; returns 'read' or 'quarantined'.
+
+    `store` reads the file and writes its rows for its kind; a FileRejected from it quarantines
+    the file whole, its reason written by `record_problem`.
+    """
     archived = archive(home, landed.path, landed.sha256)
     submission_id = landed.submission_id
     status, reason, fmt, encoding = "read", None, None, None
     connection.execute("begin transaction")
     try:
         try:
-            parsed = parse_submission(landed.path)
-            fmt, encoding = parsed.format, parsed.encoding
-            for warning in parsed.warnings:
-                _insert_problem(connection, submission_id, warning)
-            if parsed.rows is not None:
-                _store_rows(connection, submission_id, parsed.rows)
-            else:
-                _store_footprints(connection, submission_id, parsed.footprints or [])
+            fmt, encoding = store(connection, submission_id, landed.path)
         except FileRejected as rejected:
             status, reason = "quarantined", rejected.problem.code
-            _insert_problem(connection, submission_id, rejected.problem)
+            record_problem(connection, submission_id, rejected.problem)
         connection.execute(
             "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
