@@ -44,6 +44,7 @@ from rich.table import Table
 
 from orchestration.generate import add_company, generate
 from orchestration.home import DBT_PROJECT_DIR, Home
+from orchestration.inputs import SUBMISSION_COLUMNS
 
 LINES_PER_PRODUCT = 50
 PRODUCTS_PER_COMPANY = 10
@@ -110,6 +111,7 @@ factors as (
         f.factor_id,
         f.activity_code,
         f.geography,
+        f.lca_scope,
         cast(f.reference_year as integer) as reference_year,
         factor_unit.dimension as factor_dimension,
         factor_unit.to_base as factor_to_base,
@@ -130,7 +132,10 @@ factors as (
 
 received as (
     select *
-    from read_csv({files}, all_varchar = true, header = true, delim = ',', quote = '"', escape = '"')
+    from read_csv(
+        {files},
+        header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {columns}
+    )
 ),
 
 lines as (
@@ -229,6 +234,8 @@ chosen_by_code as (
         on factors.activity_code = choice_keys.activity_code
         and factors.factor_dimension = choice_keys.unit_dimension
         and factors.geography in (choice_keys.city_geography, choice_keys.province_geography, 'CN', 'GLO')
+        -- by activity code a product takes life-cycle factors, never tank-to-wheel / well-to-tank parts
+        and factors.lca_scope not in ('ttw', 'wtt')
     qualify row_number() over (
         partition by choice_keys.activity_code, choice_keys.unit_dimension, choice_keys.city_geography,
             choice_keys.province_geography, choice_keys.reporting_year
@@ -391,6 +398,7 @@ def reference_sql(files: list[Path], factors_csv: Path, gwp_set: str = "AR6") ->
         gwp_set=_sql_string(gwp_set),
         factors=_sql_string(str(factors_csv)),
         files=_sql_list(files),
+        columns="{" + ", ".join(f"{_sql_string(c.name)}: 'varchar'" for c in SUBMISSION_COLUMNS) + "}",
     )
 
 

@@ -236,6 +236,11 @@ ACTIVITIES: tuple[ActivityDef, ...] = (
     ActivityDef("waste.recycling", "kg", 0.05, "Recycling collection and sorting", "回收分拣", "co2e", scope="cradle_to_grave", geographies=_simple("kg", "GLO")),
 )
 _ACTIVITY = {a.code: a for a in ACTIVITIES}
+PARTIAL_SCOPE_FACTORS = (  # (code, geography, year, share of the wtw value, lca_scope)
+    ("transport.road.truck", QD, 2024, 0.8, "ttw"),
+    ("transport.road.truck", "CN-SD", 2024, 0.2, "wtt"),
+    ("transport.sea.container", "CN", 2024, 0.85, "ttw"),
+)
 
 
 def _sig(value: float, digits: int = 6) -> str:
@@ -299,6 +304,20 @@ def factors() -> tuple[Factor, ...]:
                 status="active",
             )
             out.append(Factor(factor_id, activity, geography, year, unit, _ghg(cells), cells))
+    # tank-to-wheel / well-to-tank parts of transport factors (ISO 14083 chains): taken only when
+    # named by factor_id, never by activity code, though more specific than the wtw ones
+    for code, geography, year, share, scope in PARTIAL_SCOPE_FACTORS:
+        base = next(f for f in out if f.activity.code == code)
+        value = float(_sig(base.value * share))
+        cells = dict(base.cells)
+        for gas in ("co2_fossil_kg", "ch4_fossil_kg", "n2o_kg", "co2e_kg"):
+            if cells.get(gas):
+                cells[gas] = _sig(float(cells[gas]) * share)
+        factor_id = f"GEN.{code}.{geography}.{year}.{scope}"
+        cells.update(factor_id=factor_id, geography=geography, reference_year=str(year), lca_scope=scope,
+                     name_en=f"{base.activity.name_en}, {scope}, {geography} {year}",
+                     name_zh=f"{base.activity.name_zh}（{scope}，{geography}，{year}年）")
+        out.append(Factor(factor_id, base.activity, geography, year, base.unit, _ghg(cells), cells))
     # two withdrawn rows a full release may carry: never in effect
     for factor in out[:2]:
         cells = dict(factor.cells, factor_id=factor.factor_id + ".old", status="withdrawn")
