@@ -45,19 +45,25 @@ def find_chromium() -> str | None:
     return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
 
 
+# Decided at collection, before the session's tiny run is paid for.
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="the `playwright` python package is not installed: browser test skipped",
+    exc_type=ImportError,
+)
+CHROMIUM = find_chromium()
+if CHROMIUM is None:
+    pytest.skip(
+        "no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chromium): "
+        "browser test skipped",
+        allow_module_level=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the `playwright` python package is not installed: browser test skipped"
-    )
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip(
-            "no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chromium): "
-            "browser test skipped"
-        )
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
