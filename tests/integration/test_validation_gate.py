@@ -63,8 +63,12 @@ def test_unit_slip_in_a_factor_release_is_blocked_then_published_after_approval(
     assert approved.exit_code == EXIT_OK and approved.published
     assert (home.publish / "LATEST").read_text().strip() == "2026-02-15"
     changes = pq.read_table(home.publish / "releases" / "2026-02-15" / "changes.parquet").to_pylist()
+    # approved, the slipped factor is in effect; the fridge it makes implausible is held back, with feedback
     fridge = next(c for c in changes if c["product_code"] == "FRIDGE-1")
-    assert fridge["change_type"] == "restated" and fridge["reason"] == "factor_update"
+    assert fridge["change_type"] == "removed"
     assert fridge["old_pcf_excl_biogenic_kgco2e_per_unit"] == pytest.approx(314.70568, rel=1e-12)
+    reports = [json.loads(p.read_text()) for p in home.feedback.glob("*.json") if p.name != "factor-release-TINY-2026.1.json"]
+    codes = {problem["code"] for report in reports for problem in report.get("problems", [])}
+    assert "OUT_OF_PLAUSIBLE_RANGE" in codes
     validation = json.loads((home.publish / "releases" / "2026-02-15" / "validation" / "results.json").read_text())
     assert "drift_gate" in json.dumps(validation)
