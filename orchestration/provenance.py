@@ -110,4 +110,7 @@ def nothing_to_do(home: Home, as_of: date, gwp_set: str) -> str | None:
         return None
     if has_new_landing_files(home, known):
         return None
-    return release_with_fingerprint(home, inputs.fingerprint)
+    same = release_with_fingerprint(home, inputs.fingerprint)
+    current = (home.publish / "LATEST").read_text().strip()
+    # a release built from these inputs that is not current (a crash before LATEST moved) needs the job
+    return same if same == current else None

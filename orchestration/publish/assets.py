@@ -26,8 +26,10 @@ from orchestration.publish import (
     cleanup_stale_temp,
     current_release,
     next_release_id,
+    write_portal,
     write_release,
 )
+from orchestration.publish.files import replace_atomically
 from orchestration.provenance import provenance, release_with_fingerprint
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import dbt_project
@@ -248,6 +250,12 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
         products = connection.execute("select count(*) from intermediate.int_product_footprints").fetchall()[0][0]
     previous_id = current_release(home.publish)
     same = release_with_fingerprint(home, inputs.fingerprint)
+    if same is not None and previous_id is not None and same > previous_id:
+        # a night died after its release folder was complete but before LATEST moved: finish it
+        replace_atomically(home.publish / "LATEST", (same + "\n").encode())
+        write_portal(home.publish)
+        context.log.info(f"release {same} was complete but not current: it is current now")
+        return MaterializeResult(metadata={"published": True, "release_id": same, "reason": "recovered"})
     if same is not None:
         context.log.info(f"inputs unchanged: release {same} was built from exactly these inputs; nothing new to publish")
         return MaterializeResult(metadata={"published": False, "release_id": same, "reason": "unchanged"})

@@ -379,15 +379,6 @@ def test_crash_before_latest_moves_keeps_previous_release_current(pointer_story)
     assert portal_current(state.portal) == NEXT_DAY.isoformat()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "publish bug: a run finding a release folder with tonight's input fingerprint reports "
-        "'unchanged' without checking that LATEST points at it (orchestration/runner.py via "
-        "provenance.nothing_to_do, and orchestration/publish/assets.py `release`), so a release renamed "
-        "into place by a run that died before LATEST moved never becomes current"
-    ),
-)
 def test_next_run_makes_a_complete_but_not_current_release_current(pointer_story):
     story = pointer_story
     assert story.recovered.exit_code == EXIT_OK, story.recovered.errors or story.recovered.failed_checks
