@@ -16,6 +16,7 @@ run: prepare
 	$(BIN)/pcf run --demo
 
 test: prepare
+	$(BIN)/dagster definitions validate
 	$(BIN)/pytest -q
 
 dev: prepare
