@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +78,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(home: Home, report_id: str, report: dict[str, Any]) -> None:
+def write_report(
+    home: Home, report_id: str, report: dict[str, Any], render: Callable[[dict[str, Any]], str] = render_markdown
+) -> None:
+    """feedback/<report_id>.json and .md, each replaced atomically (and only when it changed)."""
     folder = home.feedback
     _write_atomic(home.inside(folder / f"{report_id}.json"), (json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n").encode())
-    _write_atomic(home.inside(folder / f"{report_id}.md"), render_markdown(report).encode())
+    _write_atomic(home.inside(folder / f"{report_id}.md"), render(report).encode())
 
 
 def write_release_feedback(home: Home, outcome) -> None:

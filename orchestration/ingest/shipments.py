@@ -24,7 +24,7 @@ import pyarrow as pa
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
 
 from orchestration.codes import container_number_problem, iso6346_check_digit, is_unlocode
-from orchestration.feedback import PROBLEM_FIELDS, _write_atomic, render_markdown
+from orchestration.feedback import PROBLEM_FIELDS, render_markdown, write_report
 from orchestration.home import Home
 from orchestration.ingest.archive import landed_files
 from orchestration.ingest.assets import INGEST_RETRY, receipt_date
@@ -434,9 +434,7 @@ def write_shipment_feedback(home: Home, connection: duckdb.DuckDBPyConnection, a
     """feedback/<submission_id>.json + .md for every shipment file; returns the totals."""
     totals = {"files": 0, "rows_received": 0, "rows_accepted": 0, "rows_quarantined": 0, "files_quarantined": 0}
     for submission_id, report in shipment_reports(connection, as_of).items():
-        payload = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
-        _write_atomic(home.inside(home.feedback / f"{submission_id}.json"), payload.encode())
-        _write_atomic(home.inside(home.feedback / f"{submission_id}.md"), render_shipment_markdown(report).encode())
+        write_report(home, submission_id, report, render=render_shipment_markdown)
         totals["files"] += 1
         totals["files_quarantined"] += report["status"] == "quarantined" and report["rows_received"] == 0
         for key in ("rows_received", "rows_accepted", "rows_quarantined"):

@@ -32,7 +32,7 @@ from orchestration.publish import (
 from orchestration.publish.files import replace_atomically
 from orchestration.provenance import provenance, release_with_fingerprint
 from orchestration.resources import PcfSettings
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import load_manifest
 from orchestration.validate.drift import drift_test_result
 from orchestration.validate.checks import dataset_suite_names, load_results, model_names
 from orchestration.validate.report import render_validation_html, results_json
@@ -70,7 +70,7 @@ def frictionless_type(data_type: str | None) -> str:
 
 def published_specs(access: str = "public") -> list[DatasetSpec]:
     """Dataset specs of every mart whose YAML publishes it at this access level, from the manifest."""
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    manifest = load_manifest()
     specs = []
     for node in manifest["nodes"].values():
         meta = node.get("config", {}).get("meta", {}) or node.get("meta", {})

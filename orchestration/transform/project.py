@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from pathlib import Path
 from dagster_dbt import DbtProject
 
 from orchestration.home import DBT_PROJECT_DIR, Home
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+@lru_cache(maxsize=1)
+def load_manifest() -> dict:
+    """The prepared dbt manifest, read once per process."""
+    return json.loads(Path(dbt_project.manifest_path).read_text())
 
 
 def dbt_vars(as_of: str, gwp_set: str) -> dict[str, str]:

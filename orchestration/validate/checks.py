@@ -14,7 +14,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import load_manifest
 from orchestration.validate.gx import SuiteResult, run_suite, suite_names
 from orchestration.warehouse import connect
 
@@ -86,5 +86,5 @@ def dataset_suite_names(datasets: list[str]) -> list[str]:
 
 def model_names() -> list[str]:
     """Every dbt model of the project, from the manifest."""
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    manifest = load_manifest()
     return sorted(node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model")
