@@ -17,7 +17,7 @@ run: prepare
 
 test: prepare
 	$(BIN)/dagster definitions validate
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 dev: prepare
 	$(BIN)/dagster dev

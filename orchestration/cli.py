@@ -51,18 +51,20 @@ def main() -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the release reflects (default today, Asia/Shanghai).")
 @click.option("--gwp-set", type=click.Choice(["AR6", "AR5"]), default=None, help="GWP100 set (default AR6).")
 @click.option("--approve-drift", is_flag=True, help="Publish even though the drift gate found large changes.")
-def run(home: str | None, demo: bool, as_of, gwp_set: str | None, approve_drift: bool) -> None:
+@click.option("--fast", is_flag=True, help="Run fast_job (only the published datasets' checks), as CI does.")
+def run(home: str | None, demo: bool, as_of, gwp_set: str | None, approve_drift: bool, fast: bool) -> None:
     """Run the nightly job in-process. Exit 0 published or unchanged, 2 blocked by validation, 1 error."""
-    from orchestration.runner import run_nightly
+    from orchestration.runner import FAST_JOB, NIGHTLY_JOB, run_nightly
 
     pcf_home = _home(home)
     run_date = as_of.date() if as_of else today_in_pilot()
+    job_name = FAST_JOB if fast else NIGHTLY_JOB
     if demo:
         copied = copy_demo(pcf_home)
         console.print(f"demo: {copied} input files copied into {pcf_home.landing}")
         if not (pcf_home.publish / "LATEST").exists() and run_date > DEMO_FIRST_NIGHT:
             console.print(f"demo: first the night of {DEMO_FIRST_NIGHT}, when only the first factor release was out")
-            first = run_nightly(pcf_home, as_of=DEMO_FIRST_NIGHT, gwp_set=gwp_set, console=console)
+            first = run_nightly(pcf_home, as_of=DEMO_FIRST_NIGHT, gwp_set=gwp_set, console=console, job_name=job_name)
             if first.exit_code != EXIT_OK:
                 sys.exit(first.exit_code)
     outcome = run_nightly(
@@ -71,6 +73,7 @@ def run(home: str | None, demo: bool, as_of, gwp_set: str | None, approve_drift:
         gwp_set=gwp_set,
         approve_drift=approve_drift,
         console=console,
+        job_name=job_name,
     )
     sys.exit(outcome.exit_code)
 

@@ -17,6 +17,7 @@ from orchestration.provenance import nothing_to_do
 from orchestration.status import record_run
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
+NIGHTLY_JOB, FAST_JOB = "nightly_job", "fast_job"
 
 
 @dataclass
@@ -77,8 +78,10 @@ def run_nightly(
     gwp_set: str | None = None,
     approve_drift: bool = False,
     console: Console | None = None,
+    job_name: str = NIGHTLY_JOB,
 ) -> RunOutcome:
-    """Execute `nightly_job` in this process against `home`; never raises for a failed run."""
+    """Execute `job_name` (`nightly_job`, or `fast_job` for CI) in this process against `home`;
+    never raises for a failed run."""
     os.environ["PCF_HOME"] = str(home.root)
     console = console or Console()
     as_of = as_of or today_in_pilot()
@@ -96,7 +99,7 @@ def run_nightly(
     settings = {"home": str(home.root), "as_of": as_of.isoformat(), "approve_drift": approve_drift}
     if gwp_set:
         settings["gwp_set"] = gwp_set
-    job = defs.resolve_job_def("nightly_job")
+    job = defs.resolve_job_def(job_name)
     log_path = home.logs / f"run-{as_of.isoformat()}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.jsonl"
     with console.status(f"running the nightly job for {as_of} in {home.root} …"), structured_log(log_path):
         result = job.execute_in_process(
@@ -131,6 +134,7 @@ def run_nightly(
             "as_of": as_of.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "run_id": result.run_id,
+            "job": job_name,
             "exit_code": outcome.exit_code,
             "outcome": {EXIT_OK: "published" if outcome.published else "unchanged", EXIT_BLOCKED: "blocked", EXIT_ERROR: "error"}[outcome.exit_code],
             "release_id": outcome.release_id,

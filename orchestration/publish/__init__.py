@@ -14,7 +14,7 @@ from orchestration.publish.csvfile import write_csv
 from orchestration.publish.parquetfile import write_parquet
 from orchestration.publish.portal import write_portal
 from orchestration.publish.release import cleanup_stale_temp, write_release
-from orchestration.publish.release_ids import current_release, list_release_ids, next_release_id
+from orchestration.publish.release_ids import current_release, list_release_ids, next_release_id, release_in_effect_on
 from orchestration.publish.specs import Chart, DatasetSpec, FieldSpec, ReleaseInfo, conform_table
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "footprint_charts",
     "list_release_ids",
     "next_release_id",
+    "release_in_effect_on",
     "write_csv",
     "write_parquet",
     "write_portal",

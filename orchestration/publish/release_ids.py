@@ -59,3 +59,13 @@ def current_release(publish_root: Path) -> str | None:
     except FileNotFoundError:
         return None
     return text if parse_release_id(text) else None
+
+
+def release_in_effect_on(publish_root: Path, as_of: str) -> str | None:
+    """The release a run of `as_of` is measured against: `LATEST`, or for a back-dated run the newest
+    release of that day or before."""
+    latest = current_release(publish_root)
+    if latest is None or release_sort_key(latest)[0] <= as_of:
+        return latest
+    earlier = [rid for rid in list_release_ids(publish_root / RELEASES_DIR) if release_sort_key(rid)[0] <= as_of]
+    return earlier[-1] if earlier else None

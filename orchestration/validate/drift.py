@@ -1,6 +1,6 @@
 """The drift gate: large moves against the current release wait for an operator's approval.
 
-Compared with the release in `publish/LATEST`, publishing is blocked when a factor in effect is
+Compared with the release in `publish/LATEST` (for a back-dated run, the release in effect then), publishing is blocked when a factor in effect is
 revised by 10× or more (either way), a product's footprint moves 10× or more, or more than 20 % of
 the products present in both move by more than 50 %. A unit slip in a factor release (kg for t) is
 the typical cause. `pcf run --approve-drift` publishes anyway; the report names every factor and
@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from orchestration.home import Home
-from orchestration.publish import current_release
+from orchestration.publish import release_in_effect_on
 from orchestration.resources import PcfSettings
 from orchestration.validate.checks import results_dir
 from orchestration.warehouse import connect
@@ -78,9 +78,9 @@ def _values(rows: list[dict], key_columns: tuple[str, ...], value_column: str) -
     return {"/".join(str(row[c]) for c in key_columns): row[value_column] for row in rows if row[value_column] is not None}
 
 
-def measure_drift(home: Home) -> DriftReport:
-    """What moved between the current release and the warehouse's marts."""
-    release_id = current_release(home.publish)
+def measure_drift(home: Home, as_of: str) -> DriftReport:
+    """What moved between the release in effect on `as_of` and the warehouse's marts."""
+    release_id = release_in_effect_on(home.publish, as_of)
     report = DriftReport(release_id)
     if release_id is None:
         return report
@@ -119,7 +119,7 @@ def measure_drift(home: Home) -> DriftReport:
 )
 def drift_gate(settings: PcfSettings) -> AssetCheckResult:
     home = settings.pcf_home()
-    report = measure_drift(home)
+    report = measure_drift(home, settings.as_of_date().isoformat())
     reasons = report.reasons
     approved = bool(reasons) and settings.approve_drift
     record = {**report.as_dict(), "approved": approved, "blocking": bool(reasons) and not approved}

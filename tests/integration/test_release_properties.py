@@ -43,7 +43,7 @@ import orchestration.publish.release as release_writer
 from orchestration.codes import make_uscc
 from orchestration.home import Home
 from orchestration.publish import list_release_ids
-from orchestration.runner import EXIT_ERROR, EXIT_OK, RunOutcome, run_nightly
+from orchestration.runner import EXIT_ERROR, EXIT_OK, RunOutcome, FAST_JOB, run_nightly
 from tests.conftest import FIXTURES, REPO, SHARED_PACT, make_home
 
 AS_OF = date(2026, 1, 15)
@@ -56,7 +56,7 @@ TEMP_PREFIX = ".tmp-"
 
 
 def run_ok(home: Home, as_of: date, **kwargs: Any) -> RunOutcome:
-    outcome = run_nightly(home, as_of=as_of, **kwargs)
+    outcome = run_nightly(home, as_of=as_of, **kwargs, job_name=FAST_JOB)
     assert outcome.exit_code == EXIT_OK, outcome.errors or outcome.failed_checks
     return outcome
 
@@ -228,7 +228,7 @@ def crash_story(tmp_path_factory) -> CrashStory:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(release_writer, "write_csv", failing_write_csv)
-        story.crashed = run_nightly(home, as_of=NEXT_DAY)
+        story.crashed = run_nightly(home, as_of=NEXT_DAY, job_name=FAST_JOB)
     story.after_crash = publish_state(home)
     return story
 
@@ -275,7 +275,7 @@ def kill_story(crash_story: CrashStory) -> CrashStory:
 def rerun_story(kill_story: CrashStory) -> CrashStory:
     """Then a normal run of the same day."""
     story = kill_story
-    story.rerun = run_nightly(story.home, as_of=NEXT_DAY)
+    story.rerun = run_nightly(story.home, as_of=NEXT_DAY, job_name=FAST_JOB)
     story.after_rerun = publish_state(story.home)
     return story
 
@@ -362,9 +362,9 @@ def pointer_story(rerun_story: CrashStory) -> PointerStory:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(release_writer, "replace_atomically", failing_replace)
-        crashed = run_nightly(home, as_of=THIRD_DAY)
+        crashed = run_nightly(home, as_of=THIRD_DAY, job_name=FAST_JOB)
     after_crash = publish_state(home)
-    recovered = run_nightly(home, as_of=THIRD_DAY)
+    recovered = run_nightly(home, as_of=THIRD_DAY, job_name=FAST_JOB)
     return PointerStory(crashed, after_crash, recovered, publish_state(home))
 
 

@@ -6,7 +6,7 @@ import shutil
 from datetime import date
 
 from orchestration.home import Home
-from orchestration.runner import EXIT_OK, run_nightly
+from orchestration.runner import EXIT_OK, FAST_JOB, run_nightly
 from tests.conftest import FIXTURES, make_home
 
 DATA_SUFFIXES = {".parquet", ".csv", ".json"}
@@ -24,16 +24,16 @@ def data_files(folder):
 
 def test_back_dated_run_reproduces_the_earlier_release(tmp_path):
     home = Home(make_home(tmp_path / "night")).ensure()
-    assert run_nightly(home, as_of=date(2026, 1, 15)).exit_code == EXIT_OK
+    assert run_nightly(home, as_of=date(2026, 1, 15), job_name=FAST_JOB).exit_code == EXIT_OK
     # later inputs: a revised factor release and a resubmission arrive and are published
     shutil.copytree(FIXTURES / "tiny_slip" / "factors", home.landing / "factors", dirs_exist_ok=True)
     fridge = (home.landing / "submissions" / "fridge.csv").read_text()
     (home.landing / "submissions" / "fridge v2.csv").write_text(fridge.replace(",20000,kg,", ",25000,kg,"))
-    later = run_nightly(home, as_of=date(2026, 2, 15), approve_drift=True)
+    later = run_nightly(home, as_of=date(2026, 2, 15), approve_drift=True, job_name=FAST_JOB)
     assert later.exit_code == EXIT_OK and later.published
 
     # a back-dated run on the same warehouse publishes nothing and leaves the current release alone
-    back = run_nightly(home, as_of=date(2026, 1, 15))
+    back = run_nightly(home, as_of=date(2026, 1, 15), job_name=FAST_JOB)
     assert back.exit_code == EXIT_OK and not back.published
     assert (home.publish / "LATEST").read_text().strip() == "2026-02-15"
 
@@ -41,7 +41,7 @@ def test_back_dated_run_reproduces_the_earlier_release(tmp_path):
     replay = Home(tmp_path / "replay").ensure()
     shutil.copy(home.duckdb, replay.duckdb)
     shutil.copytree(home.archive, replay.archive, dirs_exist_ok=True)
-    outcome = run_nightly(replay, as_of=date(2026, 1, 15))
+    outcome = run_nightly(replay, as_of=date(2026, 1, 15), job_name=FAST_JOB)
     assert outcome.exit_code == EXIT_OK and outcome.release_id == "2026-01-15"
     original = data_files(home.publish / "releases" / "2026-01-15")
     reproduced = data_files(replay.publish / "releases" / "2026-01-15")

@@ -51,11 +51,11 @@ def close(actual: float, expected: float) -> bool:
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory):
     from orchestration.home import Home
-    from orchestration.runner import run_nightly
+    from orchestration.runner import FAST_JOB, run_nightly
 
     root = make_home(tmp_path_factory.mktemp("shipments"), "shipments")
     home = Home(root).ensure()
-    outcome = run_nightly(home, as_of=date(2026, 1, 15))
+    outcome = run_nightly(home, as_of=date(2026, 1, 15), job_name=FAST_JOB)
     return home, outcome
 
 

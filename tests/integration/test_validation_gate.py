@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.home import Home
-from orchestration.runner import EXIT_BLOCKED, EXIT_OK, run_nightly
+from orchestration.runner import EXIT_BLOCKED, EXIT_OK, FAST_JOB, run_nightly
 from tests.conftest import FIXTURES, REPO, make_home
 
 
@@ -21,7 +21,7 @@ def releases(home: Home) -> list[str]:
 @pytest.fixture()
 def published_home(tmp_path) -> Home:
     home = Home(make_home(tmp_path)).ensure()
-    assert run_nightly(home, as_of=date(2026, 1, 15)).exit_code == EXIT_OK
+    assert run_nightly(home, as_of=date(2026, 1, 15), job_name=FAST_JOB).exit_code == EXIT_OK
     return home
 
 
@@ -41,7 +41,7 @@ def test_failing_suite_blocks_publication(published_home, tmp_path, monkeypatch)
     (strict / "product_footprints.json").write_text(json.dumps(suite))
     monkeypatch.setenv("PCF_EXPECTATIONS_DIR", str(strict))
     shutil.copytree(FIXTURES / "tiny_slip" / "factors", home.landing / "factors", dirs_exist_ok=True)
-    outcome = run_nightly(home, as_of=date(2026, 2, 15), approve_drift=True)
+    outcome = run_nightly(home, as_of=date(2026, 2, 15), approve_drift=True, job_name=FAST_JOB)
     assert outcome.exit_code == EXIT_BLOCKED
     assert any("product_footprints_expectations" in check for check in outcome.failed_checks)
     assert (home.publish / "LATEST").read_bytes() == before
@@ -52,14 +52,14 @@ def test_unit_slip_in_a_factor_release_is_blocked_then_published_after_approval(
     home = published_home
     shutil.copytree(FIXTURES / "tiny_slip" / "factors", home.landing / "factors", dirs_exist_ok=True)
 
-    blocked = run_nightly(home, as_of=date(2026, 2, 15))
+    blocked = run_nightly(home, as_of=date(2026, 2, 15), job_name=FAST_JOB)
     assert blocked.exit_code == EXIT_BLOCKED
     report = "\n".join(blocked.failed_checks)
     assert "drift_gate" in report and "T.ELEC.CN" in report and "0.6" in report and "600" in report
     assert (home.publish / "LATEST").read_text().strip() == "2026-01-15"
     assert releases(home) == ["2026-01-15"]
 
-    approved = run_nightly(home, as_of=date(2026, 2, 15), approve_drift=True)
+    approved = run_nightly(home, as_of=date(2026, 2, 15), approve_drift=True, job_name=FAST_JOB)
     assert approved.exit_code == EXIT_OK and approved.published
     assert (home.publish / "LATEST").read_text().strip() == "2026-02-15"
     changes = pq.read_table(home.publish / "releases" / "2026-02-15" / "changes.parquet").to_pylist()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration.definitions import defs
+from orchestration.definitions import defs, fast_job, nightly_job
 from orchestration.transform.project import dbt_build_args
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
@@ -59,3 +59,15 @@ def test_dbt_build_arguments_are_a_pure_function():
         '{"as_of": "2026-01-15", "gwp_set": "AR5"}',
     ]
 
+
+
+def test_fast_job_keeps_every_asset_and_only_the_checks_of_what_leaves():
+    graph = defs.resolve_asset_graph()
+    assert fast_job.selection.resolve(graph) == nightly_job.selection.resolve(graph)
+    fast_checks = fast_job.selection.resolve_checks(graph)
+    names = {f"{k.asset_key.to_user_string()}:{k.name}" for k in fast_checks}
+    assert {"product_footprints:product_footprints_expectations", "product_footprints:drift_gate",
+            "emission_factors:unique_emission_factors_factor_id"} <= names
+    internal = {k for k in graph.asset_check_keys if k.asset_key.to_user_string().startswith(("stg_", "int_"))}
+    assert internal and not internal & fast_checks
+    assert nightly_job.selection.resolve_checks(graph) == set(graph.asset_check_keys)

@@ -24,6 +24,7 @@ from orchestration.publish import (
     cleanup_stale_temp,
     current_release,
     next_release_id,
+    release_in_effect_on,
     write_csv,
     write_parquet,
     write_release,
@@ -364,6 +365,18 @@ def test_next_release_id_counts_same_day_releases(tmp_path: Path) -> None:
     assert next_release_id(releases, "2026-11-23") == "2026-11-23.3"
     with pytest.raises(ValueError):
         next_release_id(releases, "23/11/2026")
+
+
+def test_a_back_dated_run_is_measured_against_the_release_in_effect_then(tmp_path: Path) -> None:
+    root = tmp_path / "publish"
+    assert release_in_effect_on(root, "2026-11-23") is None
+    for release_id in ("2026-11-20", "2026-11-23", "2026-11-23.2", "2026-11-23.10"):
+        (root / "releases" / release_id).mkdir(parents=True)
+    (root / "LATEST").write_text("2026-11-23.10\n")
+    assert release_in_effect_on(root, "2026-11-24") == "2026-11-23.10"
+    assert release_in_effect_on(root, "2026-11-23") == "2026-11-23.10"
+    assert release_in_effect_on(root, "2026-11-22") == "2026-11-20"
+    assert release_in_effect_on(root, "2026-11-19") is None
 
 
 def test_existing_release_is_never_overwritten(published: Path) -> None:
