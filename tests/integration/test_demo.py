@@ -103,6 +103,10 @@ def test_release_has_the_pilot_in_miniature(demo):
     assert sum(1 for p in public if p["grade"] is not None) >= 50
     changes = release_rows(home, second.release_id, "changes")
     assert any(c["change_type"] == "restated" for c in changes)
+    statistics = release_rows(home, second.release_id, "container_transport_statistics")
+    open_cells = [c for c in statistics if not c["is_suppressed"]]
+    assert len(open_cells) >= 50 and {c["mode"] for c in open_cells} >= {"road", "rail", "sea", "maritime_container_terminal"}
+    assert any(c["is_suppressed"] for c in statistics)
 
 
 def test_headline_footprints_are_plausible(demo):
