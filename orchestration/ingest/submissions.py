@@ -69,21 +69,45 @@ def _insert_problem(connection: duckdb.DuckDBPyConnection, submission_id: str, p
     )
 
 
-def _store_rows(connection: duckdb.DuckDBPyConnection, submission_id: str, rows: pa.Table) -> None:
+def _store_rows(connection: duckdb.DuckDBPyConnection, submission_id: str, rows: pa.Table, check: bool = True) -> None:
     connection.register("incoming_rows", rows)
     connection.execute(
         "insert into raw.submission_rows by name select ? as submission_id, * from incoming_rows",
         [submission_id],
     )
     connection.unregister("incoming_rows")
-    connection.execute(
-        "create or replace temp table new_rows as select * from raw.submission_rows where submission_id = ?",
-        [submission_id],
-    )
-    add_row_problems(connection, "new_rows")
+    if check:
+        check_stored_rows(connection, [submission_id])
 
 
-def _store_footprints(connection: duckdb.DuckDBPyConnection, submission_id: str, footprints: list[dict]) -> None:
+def check_stored_rows(connection: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> int:
+    """Run the row rules once over every stored row and PACT footprint of `submission_ids`.
+
+    The rules are SQL grouped by submission, so a night's files are checked in one pass instead of
+    one query per file. Returns how many problems were found.
+    """
+    if not submission_ids:
+        return 0
+    connection.register("checked_ids", pa.table({"submission_id": pa.array(submission_ids, pa.string())}))
+    try:
+        connection.execute(
+            "create or replace temp table new_rows as select * from raw.submission_rows "
+            "where submission_id in (select submission_id from checked_ids)"
+        )
+        found = add_row_problems(connection, "new_rows")
+        connection.execute(
+            """create or replace temp table new_rows as
+               select submission_id, '' as source_sheet, source_row, company_uscc, product_code, product_category,
+                      declared_unit, hs_code, reporting_period_start, reporting_period_end
+               from raw.pact_footprints where submission_id in (select submission_id from checked_ids)"""
+        )
+        found += add_row_problems(connection, "new_rows", rules=PACT_RULES, consistency=False)
+    finally:
+        connection.unregister("checked_ids")
+    return found
+
+
+def _store_footprints(connection: duckdb.DuckDBPyConnection, submission_id: str, footprints: list[dict], check: bool = True) -> None:
     records = [
         {"submission_id": submission_id, "source_row": index, **{key: record.get(key) for key in PACT_COLUMNS}}
         for index, record in enumerate(footprints, start=1)
@@ -92,26 +116,29 @@ def _store_footprints(connection: duckdb.DuckDBPyConnection, submission_id: str,
     connection.register("incoming_footprints", table)
     connection.execute("insert into raw.pact_footprints by name select * from incoming_footprints")
     connection.unregister("incoming_footprints")
-    connection.execute(
-        """create or replace temp table new_rows as
-           select submission_id, '' as source_sheet, source_row, company_uscc, product_code, product_category,
-                  declared_unit, hs_code, reporting_period_start, reporting_period_end
-           from raw.pact_footprints where submission_id = ?""",
-        [submission_id],
-    )
-    add_row_problems(connection, "new_rows", rules=PACT_RULES, consistency=False)
+    if check:
+        check_stored_rows(connection, [submission_id])
 
 
-def store_submission(connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
-    """Read a submission file and store its rows or footprints; returns (format, encoding)."""
+def store_submission(
+    connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path, check: bool = True
+) -> tuple[str, str | None]:
+    """Read a submission file and store its rows or footprints; returns (format, encoding).
+
+    With `check=False` the row rules are left to one `check_stored_rows` over the night's batch.
+    """
     parsed = parse_submission(path)
     for warning in parsed.warnings:
         _insert_problem(connection, submission_id, warning)
     if parsed.rows is not None:
-        _store_rows(connection, submission_id, parsed.rows)
+        _store_rows(connection, submission_id, parsed.rows, check=check)
     else:
-        _store_footprints(connection, submission_id, parsed.footprints or [])
+        _store_footprints(connection, submission_id, parsed.footprints or [], check=check)
     return parsed.format, parsed.encoding
+
+
+def _store_unchecked(connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
+    return store_submission(connection, submission_id, path, check=False)
 
 
 Store = Callable[[duckdb.DuckDBPyConnection, str, Path], tuple[str, "str | None"]]
@@ -126,16 +153,19 @@ def ingest_file(
     kind: str = "submission",
     store: Store = store_submission,
     record_problem: Callable[[duckdb.DuckDBPyConnection, str, Problem], None] = _insert_problem,
+    own_transaction: bool = True,
 ) -> str:
     """Archive, read and record one new file in one transaction; returns 'read' or 'quarantined'.
 
     `store` reads the file and writes its rows for its kind; a FileRejected from it quarantines
-    the file whole, its reason written by `record_problem`.
+    the file whole, its reason written by `record_problem`. With `own_transaction=False` the
+    caller holds the transaction (a whole night's batch commits or rolls back together).
     """
     archived = archive(home, landed.path, landed.sha256)
     submission_id = landed.submission_id
     status, reason, fmt, encoding = "read", None, None, None
-    connection.execute("begin transaction")
+    if own_transaction:
+        connection.execute("begin transaction")
     try:
         try:
             fmt, encoding = store(connection, submission_id, landed.path)
@@ -160,9 +190,11 @@ def ingest_file(
                 reason,
             ],
         )
-        connection.execute("commit")
+        if own_transaction:
+            connection.execute("commit")
     except BaseException:
-        connection.execute("rollback")
+        if own_transaction:
+            connection.execute("rollback")
         raise
     return status
 
@@ -217,8 +249,19 @@ def ingest_submissions(connection: duckdb.DuckDBPyConnection, home: Home, receiv
         load_reference_tables(connection)
     seq = next_received_seq(connection)
     quarantined = 0
-    for offset, landed_file in enumerate(unique):
-        if ingest_file(connection, home, landed_file, received_date, seq + offset) == "quarantined":
-            quarantined += 1
+    # One transaction for the night's batch: every file is stored, then the row rules run once over
+    # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
+    connection.execute("begin transaction")
+    try:
+        for offset, landed_file in enumerate(unique):
+            status = ingest_file(
+                connection, home, landed_file, received_date, seq + offset, store=_store_unchecked, own_transaction=False
+            )
+            quarantined += status == "quarantined"
+        check_stored_rows(connection, [f.submission_id for f in unique])
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
     note_duplicates(connection, landed)
     return IngestSummary(len(landed), len(unique), quarantined)

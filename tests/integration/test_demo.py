@@ -19,6 +19,7 @@ from orchestration.cli import DEMO_FIRST_NIGHT, copy_demo
 from orchestration.home import DEMO_LANDING, Home
 from orchestration.runner import EXIT_OK, run_nightly
 
+pytestmark = pytest.mark.slow  # two nights on the whole demo: minutes, not seconds
 DEMO_NIGHT = date(2026, 11, 23)
 BAD_NAME = re.compile(r"^bad__([A-Z0-9_]+?)__")
 # the ranges demo/make_demo.py asserts for every product it writes, in kgCO2e per declared unit

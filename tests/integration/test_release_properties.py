@@ -43,7 +43,7 @@ import orchestration.publish.release as release_writer
 from orchestration.codes import make_uscc
 from orchestration.home import Home
 from orchestration.publish import list_release_ids
-from orchestration.runner import EXIT_ERROR, EXIT_OK, RunOutcome, FAST_JOB, run_nightly
+from orchestration.runner import EXIT_ERROR, EXIT_OK, FAST_JOB, NIGHTLY_JOB, RunOutcome, run_nightly
 from tests.conftest import FIXTURES, REPO, SHARED_PACT, make_home
 
 AS_OF = date(2026, 1, 15)
@@ -56,7 +56,8 @@ TEMP_PREFIX = ".tmp-"
 
 
 def run_ok(home: Home, as_of: date, **kwargs: Any) -> RunOutcome:
-    outcome = run_nightly(home, as_of=as_of, **kwargs, job_name=FAST_JOB)
+    kwargs.setdefault("job_name", FAST_JOB)
+    outcome = run_nightly(home, as_of=as_of, **kwargs)
     assert outcome.exit_code == EXIT_OK, outcome.errors or outcome.failed_checks
     return outcome
 
@@ -126,7 +127,7 @@ def tiny_folder(tiny_release) -> Path:
 
 def test_same_inputs_and_as_of_publish_byte_identical_data_files(tiny_folder, tmp_path_factory):
     twin = Home(make_home(tmp_path_factory.mktemp("twin"))).ensure()
-    twin_folder = release_folder(twin, run_ok(twin, AS_OF))
+    twin_folder = release_folder(twin, run_ok(twin, AS_OF, job_name=NIGHTLY_JOB))  # as tiny_release ran
     assert twin_folder.name == tiny_folder.name == AS_OF.isoformat()
 
     ours, theirs = files_under(tiny_folder), files_under(twin_folder)
