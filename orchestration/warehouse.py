@@ -8,6 +8,8 @@ closed before dbt runs.
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,13 +113,19 @@ def duckdb_path(home: Path) -> Path:
     return home / "pcf.duckdb"
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory ceiling for the pipeline's own connections and dbt's (`PCF_DUCKDB_MEMORY_LIMIT`,
+    default 1GB): beyond it DuckDB spills to disk instead of growing the process."""
+    return os.environ.get("PCF_DUCKDB_MEMORY_LIMIT", "1GB")
+
+
 @contextmanager
 def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse for one piece of work; the raw schema exists afterwards (read-write)."""
     path = duckdb_path(home)
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `pcf run` first")
-    connection = duckdb.connect(str(path), read_only=read_only)
+    connection = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()})
     try:
         if not read_only:
             connection.execute(RAW_DDL)
