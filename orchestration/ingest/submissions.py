@@ -137,8 +137,29 @@ def store_submission(
     return parsed.format, parsed.encoding
 
 
-def _store_unchecked(connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
-    return store_submission(connection, submission_id, path, check=False)
+class NightBatch:
+    """The store of a night's batch: rows are parsed file by file but inserted and checked once."""
+
+    def __init__(self) -> None:
+        self.pending: list[pa.Table] = []
+
+    def store(self, connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
+        parsed = parse_submission(path)
+        for warning in parsed.warnings:
+            _insert_problem(connection, submission_id, warning)
+        if parsed.rows is None:
+            _store_footprints(connection, submission_id, parsed.footprints or [], check=False)
+        else:
+            ids = pa.array([submission_id] * parsed.rows.num_rows, pa.string())
+            self.pending.append(parsed.rows.add_column(0, "submission_id", ids))
+        return parsed.format, parsed.encoding
+
+    def flush(self, connection: duckdb.DuckDBPyConnection) -> None:
+        if self.pending:
+            connection.register("incoming_rows", pa.concat_tables(self.pending, promote_options="default"))
+            connection.execute("insert into raw.submission_rows by name select * from incoming_rows")
+            connection.unregister("incoming_rows")
+        self.pending = []
 
 
 Store = Callable[[duckdb.DuckDBPyConnection, str, Path], tuple[str, "str | None"]]
@@ -251,13 +272,15 @@ def ingest_submissions(connection: duckdb.DuckDBPyConnection, home: Home, receiv
     quarantined = 0
     # One transaction for the night's batch: every file is stored, then the row rules run once over
     # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
+    batch = NightBatch()
     connection.execute("begin transaction")
     try:
         for offset, landed_file in enumerate(unique):
             status = ingest_file(
-                connection, home, landed_file, received_date, seq + offset, store=_store_unchecked, own_transaction=False
+                connection, home, landed_file, received_date, seq + offset, store=batch.store, own_transaction=False
             )
             quarantined += status == "quarantined"
+        batch.flush(connection)
         check_stored_rows(connection, [f.submission_id for f in unique])
         connection.execute("commit")
     except BaseException:
