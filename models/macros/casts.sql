@@ -8,9 +8,15 @@
     try_cast(try_strptime(trim({{ column }}), '%Y-%m-%d') as date)
 {%- endmacro %}
 
-{#- The as-of date of the run (SPEC §2). -#}
+{#- The as-of date of the run (SPEC §2): PCF_DBT_AS_OF as the pipeline sets it, else the var (dbt unit
+    tests). An environment variable, not --vars, so that a new date re-parses only the files using it. -#}
 {% macro as_of_date() -%}
-    cast('{{ var("as_of") }}' as date)
+    cast('{{ env_var("PCF_DBT_AS_OF", var("as_of")) }}' as date)
+{%- endmacro %}
+
+{#- The GWP100 set of the run: PCF_DBT_GWP_SET as the pipeline sets it, else the var. -#}
+{% macro run_gwp_set() -%}
+    {{ env_var("PCF_DBT_GWP_SET", var("gwp_set")) }}
 {%- endmacro %}
 
 {#- A stable UUID (RFC 4122 layout, version 5 nibble) derived from a text key. -#}

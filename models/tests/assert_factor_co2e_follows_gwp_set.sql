@@ -13,7 +13,7 @@ versions as (
 
 gwp as (
     select * from {{ ref('gwp_sets') }}
-    where gwp_set = '{{ var("gwp_set") }}'
+    where gwp_set = '{{ run_gwp_set() }}'
 ),
 
 factor_rows as (
@@ -54,7 +54,7 @@ unknown_gwp_set as (
     select
         cast(null as varchar) as factor_id,
         cast(null as bigint) as version_number,
-        'var gwp_set = {{ var("gwp_set") }} is not in seeds/gwp_sets.csv' as problem
+        'var gwp_set = {{ run_gwp_set() }} is not in seeds/gwp_sets.csv' as problem
     where not exists (select 1 from gwp)
         and exists (select 1 from factor_rows)
 ),

@@ -2,7 +2,8 @@
 
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -39,6 +40,20 @@ class PcfDbtTranslator(DagsterDbtTranslator):
 def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PcfSettings):
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
-    args = dbt_build_args(settings.as_of_date().isoformat(), settings.gwp())
-    os.environ.update(dbt_env(home))
-    yield from dbt.cli(args, context=context, target_path=home.root / "dbt" / "target").stream()
+    with scoped_environ(dbt_env(home, settings.as_of_date().isoformat(), settings.gwp())):
+        yield from dbt.cli(dbt_build_args(), context=context, target_path=home.root / "dbt" / "target").stream()
+
+
+@contextmanager
+def scoped_environ(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the dbt subprocess, and put the previous values back after."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from orchestration.definitions import defs, fast_job, nightly_job
-from orchestration.transform.project import dbt_build_args
+from orchestration.home import Home
+from orchestration.transform.project import dbt_build_args, dbt_env
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
 EXPECTED_ASSETS = {
@@ -57,15 +58,12 @@ def test_jobs_schedules_sensors_and_checks():
     assert "product_footprints_expectations" in check_keys
 
 
-def test_dbt_build_arguments_are_a_pure_function():
-    assert dbt_build_args("2026-01-15", "AR5") == [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        '{"as_of": "2026-01-15", "gwp_set": "AR5"}',
-    ]
-
+def test_dbt_arguments_and_environment_are_pure_functions():
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
+    env = dbt_env(Home(Path("/srv/pcf")), "2026-01-15", "AR5")
+    assert env["PCF_DUCKDB_PATH"] == "/srv/pcf/pcf.duckdb"
+    assert (env["PCF_DBT_AS_OF"], env["PCF_DBT_GWP_SET"]) == ("2026-01-15", "AR5")
+    assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
 
 
 def test_fast_job_keeps_every_asset_and_only_the_checks_of_what_leaves():
