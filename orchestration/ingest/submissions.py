@@ -138,10 +138,13 @@ def store_submission(
 
 
 class NightBatch:
-    """The store of a night's batch: rows are parsed file by file but inserted and checked once."""
+    """The store of a night's batch: rows are parsed file by file, inserted in large chunks (memory
+    stays bounded by `flush_rows`, not by the night's size) and checked once."""
 
-    def __init__(self) -> None:
+    def __init__(self, flush_rows: int = 250_000) -> None:
         self.pending: list[pa.Table] = []
+        self.pending_rows = 0
+        self.flush_rows = flush_rows
 
     def store(self, connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
         parsed = parse_submission(path)
@@ -152,6 +155,9 @@ class NightBatch:
         else:
             ids = pa.array([submission_id] * parsed.rows.num_rows, pa.string())
             self.pending.append(parsed.rows.add_column(0, "submission_id", ids))
+            self.pending_rows += parsed.rows.num_rows
+            if self.pending_rows >= self.flush_rows:
+                self.flush(connection)
         return parsed.format, parsed.encoding
 
     def flush(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -159,7 +165,7 @@ class NightBatch:
             connection.register("incoming_rows", pa.concat_tables(self.pending, promote_options="default"))
             connection.execute("insert into raw.submission_rows by name select * from incoming_rows")
             connection.unregister("incoming_rows")
-        self.pending = []
+        self.pending, self.pending_rows = [], 0
 
 
 Store = Callable[[duckdb.DuckDBPyConnection, str, Path], tuple[str, "str | None"]]
@@ -259,7 +265,9 @@ def next_received_seq(connection: duckdb.DuckDBPyConnection) -> int:
     return connection.execute("select coalesce(max(received_seq), 0) + 1 from raw.files").fetchall()[0][0]
 
 
-def ingest_submissions(connection: duckdb.DuckDBPyConnection, home: Home, received_date: date) -> IngestSummary:
+def ingest_submissions(
+    connection: duckdb.DuckDBPyConnection, home: Home, received_date: date, flush_rows: int = 250_000
+) -> IngestSummary:
     """Take in every submission file in landing/ not received before (by content)."""
     landed = landed_files(home, "submissions")
     known = {row[0] for row in connection.execute("select file_sha256 from raw.files").fetchall()}
@@ -272,7 +280,7 @@ def ingest_submissions(connection: duckdb.DuckDBPyConnection, home: Home, receiv
     quarantined = 0
     # One transaction for the night's batch: every file is stored, then the row rules run once over
     # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
-    batch = NightBatch()
+    batch = NightBatch(flush_rows)
     connection.execute("begin transaction")
     try:
         for offset, landed_file in enumerate(unique):
