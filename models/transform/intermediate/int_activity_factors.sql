@@ -34,57 +34,71 @@ located as (
     left join units as row_unit on row_unit.unit = activities.unit
 ),
 
+-- The choice depends only on what the rule reads, not on the row: it is made once per distinct
+-- choice key (a few thousand at any size) and joined back to every row.
+choice_keys as (
+    select distinct
+        activity_code as key_activity_code,
+        factor_id as key_factor_id,
+        city_geography_code as key_city_geography_code,
+        province_geography_code as key_province_geography_code,
+        reporting_year as key_reporting_year,
+        unit_dimension as key_unit_dimension
+    from located
+),
+
 candidates as (
     select
-        located.row_key,
-        located.reporting_year,
-        located.factor_id as named_factor_id,
+        choice_keys.*,
         factors.*,
         factor_unit.dimension as factor_unit_dimension,
         factor_unit.to_base as factor_unit_to_base,
         case factors.geography
-            when located.city_geography_code then 1
-            when located.province_geography_code then 2
+            when choice_keys.key_city_geography_code then 1
+            when choice_keys.key_province_geography_code then 2
             when 'CN' then 3
             when 'GLO' then 4
         end as geography_rank,
-        factor_unit.dimension = located.unit_dimension as is_unit_compatible
-    from located
+        factor_unit.dimension = choice_keys.key_unit_dimension as is_unit_compatible
+    from choice_keys
     inner join factors
         -- a product's activity takes life-cycle factors: tank-to-wheel and well-to-tank parts
         -- (transport chains, SPEC §3.3) only when named by factor_id
         on (
-            located.activity_code is not null
-            and factors.activity_code = located.activity_code
+            choice_keys.key_activity_code is not null
+            and factors.activity_code = choice_keys.key_activity_code
             and factors.lca_scope not in ('ttw', 'wtt')
         )
-        or (located.factor_id is not null and factors.factor_id = located.factor_id)
+        or (choice_keys.key_factor_id is not null and factors.factor_id = choice_keys.key_factor_id)
     left join units as factor_unit on factor_unit.unit = factors.activity_unit
 ),
 
 chosen as (
     select *
     from candidates
-    where is_unit_compatible and (named_factor_id is not null or geography_rank is not null)
+    where is_unit_compatible and (key_factor_id is not null or geography_rank is not null)
     qualify row_number() over (
-        partition by row_key
+        partition by
+            key_activity_code, key_factor_id, key_city_geography_code, key_province_geography_code,
+            key_reporting_year, key_unit_dimension
         order by
             geography_rank nulls last,
-            reference_year > reporting_year,
-            case when reference_year <= reporting_year then -reference_year else reference_year end,
+            reference_year > key_reporting_year,
+            case when reference_year <= key_reporting_year then -reference_year else reference_year end,
             factor_id
     ) = 1
 ),
 
 candidate_summary as (
     select
-        row_key,
+        key_activity_code, key_factor_id, key_city_geography_code, key_province_geography_code,
+        key_reporting_year, key_unit_dimension,
         count(*) as factors_found,
         count(*) filter (where geography_rank is not null) as factors_in_geography,
         arg_min(activity_unit, coalesce(geography_rank, 9)) as nearest_factor_unit,
         arg_min(factor_unit_dimension, coalesce(geography_rank, 9)) as nearest_factor_unit_dimension
     from candidates
-    group by row_key
+    group by all
 ),
 
 final as (
@@ -128,8 +142,20 @@ final as (
             )
         end as problem_details
     from located
-    left join chosen using (row_key)
-    left join candidate_summary using (row_key)
+    left join chosen
+        on located.activity_code is not distinct from chosen.key_activity_code
+        and located.factor_id is not distinct from chosen.key_factor_id
+        and located.city_geography_code is not distinct from chosen.key_city_geography_code
+        and located.province_geography_code is not distinct from chosen.key_province_geography_code
+        and located.reporting_year is not distinct from chosen.key_reporting_year
+        and located.unit_dimension is not distinct from chosen.key_unit_dimension
+    left join candidate_summary
+        on located.activity_code is not distinct from candidate_summary.key_activity_code
+        and located.factor_id is not distinct from candidate_summary.key_factor_id
+        and located.city_geography_code is not distinct from candidate_summary.key_city_geography_code
+        and located.province_geography_code is not distinct from candidate_summary.key_province_geography_code
+        and located.reporting_year is not distinct from candidate_summary.key_reporting_year
+        and located.unit_dimension is not distinct from candidate_summary.key_unit_dimension
 )
 
 select * from final
