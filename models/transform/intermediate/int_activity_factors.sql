@@ -35,16 +35,31 @@ located as (
 ),
 
 -- The choice depends only on what the rule reads, not on the row: it is made once per distinct
--- choice key (a few thousand at any size) and joined back to every row.
+-- choice key (a few thousand at any size) and joined back to every row by its id.
 choice_keys as (
-    select distinct
-        activity_code as key_activity_code,
-        factor_id as key_factor_id,
-        city_geography_code as key_city_geography_code,
-        province_geography_code as key_province_geography_code,
-        reporting_year as key_reporting_year,
-        unit_dimension as key_unit_dimension
+    select *, row_number() over () as choice_key_id
+    from (
+        select distinct
+            activity_code as key_activity_code,
+            factor_id as key_factor_id,
+            city_geography_code as key_city_geography_code,
+            province_geography_code as key_province_geography_code,
+            reporting_year as key_reporting_year,
+            unit_dimension as key_unit_dimension
+        from located
+    )
+),
+
+keyed as (
+    select located.*, choice_keys.choice_key_id
     from located
+    inner join choice_keys
+        on located.activity_code is not distinct from choice_keys.key_activity_code
+        and located.factor_id is not distinct from choice_keys.key_factor_id
+        and located.city_geography_code is not distinct from choice_keys.key_city_geography_code
+        and located.province_geography_code is not distinct from choice_keys.key_province_geography_code
+        and located.reporting_year is not distinct from choice_keys.key_reporting_year
+        and located.unit_dimension is not distinct from choice_keys.key_unit_dimension
 ),
 
 candidates as (
@@ -78,9 +93,7 @@ chosen as (
     from candidates
     where is_unit_compatible and (key_factor_id is not null or geography_rank is not null)
     qualify row_number() over (
-        partition by
-            key_activity_code, key_factor_id, key_city_geography_code, key_province_geography_code,
-            key_reporting_year, key_unit_dimension
+        partition by choice_key_id
         order by
             geography_rank nulls last,
             reference_year > key_reporting_year,
@@ -91,14 +104,13 @@ chosen as (
 
 candidate_summary as (
     select
-        key_activity_code, key_factor_id, key_city_geography_code, key_province_geography_code,
-        key_reporting_year, key_unit_dimension,
+        choice_key_id,
         count(*) as factors_found,
         count(*) filter (where geography_rank is not null) as factors_in_geography,
         arg_min(activity_unit, coalesce(geography_rank, 9)) as nearest_factor_unit,
         arg_min(factor_unit_dimension, coalesce(geography_rank, 9)) as nearest_factor_unit_dimension
     from candidates
-    group by all
+    group by choice_key_id
 ),
 
 final as (
@@ -141,21 +153,9 @@ final as (
                 'expected', candidate_summary.nearest_factor_unit, 'expected_dimension', candidate_summary.nearest_factor_unit_dimension
             )
         end as problem_details
-    from located
-    left join chosen
-        on located.activity_code is not distinct from chosen.key_activity_code
-        and located.factor_id is not distinct from chosen.key_factor_id
-        and located.city_geography_code is not distinct from chosen.key_city_geography_code
-        and located.province_geography_code is not distinct from chosen.key_province_geography_code
-        and located.reporting_year is not distinct from chosen.key_reporting_year
-        and located.unit_dimension is not distinct from chosen.key_unit_dimension
-    left join candidate_summary
-        on located.activity_code is not distinct from candidate_summary.key_activity_code
-        and located.factor_id is not distinct from candidate_summary.key_factor_id
-        and located.city_geography_code is not distinct from candidate_summary.key_city_geography_code
-        and located.province_geography_code is not distinct from candidate_summary.key_province_geography_code
-        and located.reporting_year is not distinct from candidate_summary.key_reporting_year
-        and located.unit_dimension is not distinct from candidate_summary.key_unit_dimension
+    from keyed as located
+    left join chosen using (choice_key_id)
+    left join candidate_summary using (choice_key_id)
 )
 
 select * from final
