@@ -69,15 +69,15 @@ def _insert_problem(connection: duckdb.DuckDBPyConnection, submission_id: str, p
     )
 
 
-def _store_rows(connection: duckdb.DuckDBPyConnection, submission_id: str, rows: pa.Table, check: bool = True) -> None:
+def _store_rows(connection: duckdb.DuckDBPyConnection, submission_id: str, rows: pa.Table) -> None:
+    """Store one file's rows and check them (`pcf check`); a night's files go through NightBatch."""
     connection.register("incoming_rows", rows)
     connection.execute(
         "insert into raw.submission_rows by name select ? as submission_id, * from incoming_rows",
         [submission_id],
     )
     connection.unregister("incoming_rows")
-    if check:
-        check_stored_rows(connection, [submission_id])
+    check_stored_rows(connection, [submission_id])
 
 
 def check_stored_rows(connection: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> int:
@@ -120,26 +120,9 @@ def _store_footprints(connection: duckdb.DuckDBPyConnection, submission_id: str,
         check_stored_rows(connection, [submission_id])
 
 
-def store_submission(
-    connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path, check: bool = True
-) -> tuple[str, str | None]:
-    """Read a submission file and store its rows or footprints; returns (format, encoding).
-
-    With `check=False` the row rules are left to one `check_stored_rows` over the night's batch.
-    """
-    parsed = parse_submission(path)
-    for warning in parsed.warnings:
-        _insert_problem(connection, submission_id, warning)
-    if parsed.rows is not None:
-        _store_rows(connection, submission_id, parsed.rows, check=check)
-    else:
-        _store_footprints(connection, submission_id, parsed.footprints or [], check=check)
-    return parsed.format, parsed.encoding
-
-
 class NightBatch:
-    """The store of a night's batch: rows are parsed file by file, inserted in large chunks (memory
-    stays bounded by `flush_rows`, not by the night's size) and checked once."""
+    """The store of a night's batch: files are parsed one by one, their rows inserted in chunks of
+    `flush_rows` and checked once, by `check_stored_rows`, after the last file."""
 
     def __init__(self, flush_rows: int = 250_000) -> None:
         self.pending: list[pa.Table] = []
@@ -177,8 +160,9 @@ def ingest_file(
     landed: LandedFile,
     received_date: date,
     received_seq: int,
+    *,
+    store: Store,
     kind: str = "submission",
-    store: Store = store_submission,
     record_problem: Callable[[duckdb.DuckDBPyConnection, str, Problem], None] = _insert_problem,
     own_transaction: bool = True,
 ) -> str:
