@@ -111,6 +111,8 @@ def nothing_to_do(home: Home, as_of: date, gwp_set: str) -> str | None:
     if has_new_landing_files(home, known):
         return None
     same = release_with_fingerprint(home, inputs.fingerprint)
-    current = (home.publish / "LATEST").read_text().strip()
-    # a release built from these inputs that is not current (a crash before LATEST moved) needs the job
+    # a release built from these inputs that is not current (a crash before LATEST moved) needs the
+    # job; LATEST is read here, not through orchestration.publish, to keep this path free of pyarrow
+    latest = home.publish / "LATEST"
+    current = latest.read_text().strip() if latest.exists() else None
     return same if same == current else None

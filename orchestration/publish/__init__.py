@@ -14,7 +14,13 @@ from orchestration.publish.csvfile import write_csv
 from orchestration.publish.parquetfile import write_parquet
 from orchestration.publish.portal import write_portal
 from orchestration.publish.release import cleanup_stale_temp, write_release
-from orchestration.publish.release_ids import current_release, list_release_ids, next_release_id, release_in_effect_on
+from orchestration.publish.release_ids import (
+    current_release,
+    list_release_ids,
+    next_release_id,
+    release_in_effect_on,
+    release_sort_key,
+)
 from orchestration.publish.specs import Chart, DatasetSpec, FieldSpec, ReleaseInfo, conform_table
 
 __all__ = [
@@ -29,6 +35,7 @@ __all__ = [
     "list_release_ids",
     "next_release_id",
     "release_in_effect_on",
+    "release_sort_key",
     "write_csv",
     "write_parquet",
     "write_portal",

@@ -26,6 +26,7 @@ from orchestration.publish import (
     cleanup_stale_temp,
     current_release,
     next_release_id,
+    release_sort_key,
     write_portal,
     write_release,
 )
@@ -250,7 +251,7 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
         products = connection.execute("select count(*) from intermediate.int_product_footprints").fetchall()[0][0]
     previous_id = current_release(home.publish)
     same = release_with_fingerprint(home, inputs.fingerprint)
-    if same is not None and previous_id is not None and same > previous_id:
+    if same is not None and previous_id is not None and release_sort_key(same) > release_sort_key(previous_id):
         # a night died after its release folder was complete but before LATEST moved: finish it
         replace_atomically(home.publish / "LATEST", (same + "\n").encode())
         write_portal(home.publish)
