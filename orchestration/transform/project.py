@@ -8,6 +8,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from orchestration.home import DBT_PROJECT_DIR, Home
+from orchestration.warehouse import duckdb_memory_limit
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -35,6 +36,7 @@ def dbt_env(home: Home, as_of: str, gwp_set: str) -> dict[str, str]:
         "PCF_DUCKDB_PATH": str(home.duckdb),
         "PCF_DBT_AS_OF": as_of,
         "PCF_DBT_GWP_SET": gwp_set,
+        "PCF_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),  # the pipeline's own ceiling, for dbt too
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }
