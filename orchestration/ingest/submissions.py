@@ -19,6 +19,7 @@ from orchestration import pact
 from orchestration.home import Home
 from orchestration.ingest.archive import LandedFile, archive, landed_files
 from orchestration.ingest.rules import PACT_RULES, add_row_problems, load_reference_tables
+from orchestration.io.csv_bulk import CsvBatch
 from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
 
@@ -121,15 +122,28 @@ def _store_footprints(connection: duckdb.DuckDBPyConnection, submission_id: str,
 
 
 class NightBatch:
-    """The store of a night's batch: files are parsed one by one, their rows inserted in chunks of
-    `flush_rows` and checked once, by `check_stored_rows`, after the last file."""
+    """The store of a night's batch, checked once by `check_stored_rows` after the last file.
 
-    def __init__(self, flush_rows: int = 250_000) -> None:
+    Plain CSV files are queued and read together by DuckDB (`CsvBatch`) when the batch finishes;
+    every other file is parsed in Python as it comes, its rows inserted in chunks of `flush_rows`.
+    """
+
+    def __init__(self, flush_rows: int = 250_000, read_plain_csv_together: bool = True) -> None:
         self.pending: list[pa.Table] = []
         self.pending_rows = 0
         self.flush_rows = flush_rows
+        self.plain = CsvBatch()
+        self.read_plain_csv_together = read_plain_csv_together
 
     def store(self, connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
+        if self.read_plain_csv_together:
+            encoding = self.plain.add(submission_id, path, MAX_FILE_BYTES)
+            if encoding is not None:
+                return "csv", encoding
+        return self.parse(connection, submission_id, path)
+
+    def parse(self, connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
+        """Read one file in Python and hold its rows for the next insert."""
         parsed = parse_submission(path)
         for warning in parsed.warnings:
             _insert_problem(connection, submission_id, warning)
@@ -149,6 +163,31 @@ class NightBatch:
             connection.execute("insert into raw.submission_rows by name select * from incoming_rows")
             connection.unregister("incoming_rows")
         self.pending, self.pending_rows = [], 0
+
+    def finish(self, connection: duckdb.DuckDBPyConnection) -> int:
+        """Insert every held row and read the queued CSV files; returns how many of those were quarantined.
+
+        A queued file DuckDB did not read one row per line is read again in Python, which stores
+        its rows or quarantines it with the precise reason, exactly as if it had never been queued.
+        """
+        self.flush(connection)
+        quarantined = 0
+        for submission_id, path in self.plain.load(connection):
+            try:
+                self.parse(connection, submission_id, path)
+            except FileRejected as rejected:
+                _insert_problem(connection, submission_id, rejected.problem)
+                connection.execute(
+                    "update raw.files set file_status = 'quarantined', reason_code = ?, format = null, encoding = null "
+                    "where submission_id = ? and kind = 'submission'",
+                    [rejected.problem.code, submission_id],
+                )
+                quarantined += 1
+        self.flush(connection)
+        return quarantined
+
+    def close(self) -> None:
+        self.plain.close()
 
 
 Store = Callable[[duckdb.DuckDBPyConnection, str, Path], tuple[str, "str | None"]]
@@ -250,9 +289,17 @@ def next_received_seq(connection: duckdb.DuckDBPyConnection) -> int:
 
 
 def ingest_submissions(
-    connection: duckdb.DuckDBPyConnection, home: Home, received_date: date, flush_rows: int = 250_000
+    connection: duckdb.DuckDBPyConnection,
+    home: Home,
+    received_date: date,
+    flush_rows: int = 250_000,
+    read_plain_csv_together: bool = True,
 ) -> IngestSummary:
-    """Take in every submission file in landing/ not received before (by content)."""
+    """Take in every submission file in landing/ not received before (by content).
+
+    `read_plain_csv_together=False` reads every file in Python: the same outcome, slower (tests
+    compare the two).
+    """
     landed = landed_files(home, "submissions")
     known = {row[0] for row in connection.execute("select file_sha256 from raw.files").fetchall()}
     new = [f for f in landed if f.sha256 not in known]
@@ -264,7 +311,7 @@ def ingest_submissions(
     quarantined = 0
     # One transaction for the night's batch: every file is stored, then the row rules run once over
     # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
-    batch = NightBatch(flush_rows)
+    batch = NightBatch(flush_rows, read_plain_csv_together)
     connection.execute("begin transaction")
     try:
         for offset, landed_file in enumerate(unique):
@@ -272,11 +319,13 @@ def ingest_submissions(
                 connection, home, landed_file, received_date, seq + offset, store=batch.store, own_transaction=False
             )
             quarantined += status == "quarantined"
-        batch.flush(connection)
+        quarantined += batch.finish(connection)
         check_stored_rows(connection, [f.submission_id for f in unique])
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")
         raise
+    finally:
+        batch.close()
     note_duplicates(connection, landed)
     return IngestSummary(len(landed), len(unique), quarantined)

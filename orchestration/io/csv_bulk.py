@@ -1,0 +1,271 @@
+"""A night's plain CSV submissions read together by DuckDB, with the rows `read_submission` gives.
+
+`readers.read_submission` reads one file at a time in Python; at a million lines that is most of a
+night. Most files are plain: a header of known columns on line 1, one record per line, one kind of
+line ending, no unusual control characters. `CsvBatch` collects such files and reads them all with
+one DuckDB `read_csv`, numbering each row by its line, trimming cells and dropping blank rows
+exactly as the Python reader does. A file that DuckDB does not read line for line (a ragged row,
+a cell with a line break, a blank line) is handed back, whole, to the Python reader, which gives
+the precise reason. Whatever the path, the stored rows are the same (tests/unit/test_csv_bulk.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.inputs import SUBMISSION_COLUMNS, InputColumn
+from orchestration.io.readers import _OTHER_BOMS, _UTF8_BOM, FileRejected, _decode, _Header, _is_label_row, _map_header
+
+# What both Python's str.isspace and Arrow's utf8_trim_whitespace call white space.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(chr(code) for code in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+# White space other than the space: a file without any is trimmed by DuckDB's fast `trim(x)`.
+_OTHER_WHITESPACE = WHITESPACE.replace(" ", "").replace("\n", "").replace("\r", "")
+# Control bytes (the Python reader tolerates a few; DuckDB may not read them alike), and a quote
+# next to a space or tab (Python keeps ` "x"` as text, DuckDB unquotes it).
+_ODD_BYTES = bytes(byte for byte in range(32) if byte not in b"\t\n\r") + b"\x7f"
+_QUOTE_NEXT_TO_SPACE = (b' "', b'" ', b'\t"', b'"\t')
+# Lines read into one temporary table: bounds the memory of a read at any size of night.
+CHUNK_LINES = 500_000
+
+
+@dataclass(frozen=True)
+class PlainCsv:
+    """A CSV file DuckDB can read as the Python reader would, and what that reading needs to know."""
+
+    text: str
+    encoding: str
+    columns: tuple[str, ...]  # registry column of each field, in file order
+    data_lines: int  # lines after the header
+    label_line: int  # 2 when line 2 repeats the column names or labels, else 0
+    only_spaces: bool  # no white space but the space (and line ends) anywhere in the file
+
+
+@dataclass(frozen=True)
+class _Queued:
+    landed: Path
+    read_path: Path  # UTF-8 without BOM: the landed file itself, or a transcoded copy
+    shape: PlainCsv
+
+
+def _record(line: str) -> list[str] | None:
+    try:
+        records = list(csv.reader([line], strict=True))
+    except csv.Error:
+        return None
+    return records[0] if len(records) == 1 else None
+
+
+@lru_cache(maxsize=64)
+def _header(line: str, columns: tuple[InputColumn, ...]) -> _Header | None:
+    """The header of a plain file: every cell a known column, no warnings; None otherwise."""
+    cells = _record(line)
+    if not cells or any(not cell.strip() for cell in cells):
+        return None
+    try:
+        header = _map_header(cells, columns, 1, None)
+    except FileRejected:
+        return None
+    return header if not header.warnings and len(header.positions) == len(cells) else None
+
+
+def _decoded(raw: bytes) -> tuple[str, str] | None:
+    if not raw.startswith((_UTF8_BOM, *_OTHER_BOMS)):
+        try:
+            return raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return _decode(raw)
+    except FileRejected:
+        return None
+
+
+def plain_csv(raw: bytes, columns: tuple[InputColumn, ...] = SUBMISSION_COLUMNS) -> PlainCsv | None:
+    """The shape of a plain CSV file, or None when only the Python reader can tell what it holds.
+
+    Only whole-file byte checks and the first two lines are looked at here, never every row:
+    whether each line is one well-formed record is for DuckDB to show (`CsvBatch.load`).
+    """
+    if not raw or len(raw.translate(None, _ODD_BYTES)) != len(raw):
+        return None
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    if b'"' in raw and any(pair in raw for pair in _QUOTE_NEXT_TO_SPACE if b"\t" not in pair or b"\t" in raw):
+        return None
+    decoded = _decoded(raw)
+    if decoded is None:
+        return None
+    text, encoding = decoded
+    lines = text.split("\n", 2)
+    if len(lines) < 2:
+        return None
+    header = _header(lines[0].removesuffix("\r"), columns)
+    second = _record(lines[1].removesuffix("\r"))
+    if header is None or second is None or not "".join(second).strip():
+        return None
+    names = tuple(sorted(header.positions, key=header.positions.__getitem__))
+    data_lines = text.count("\n") - (1 if text.endswith("\n") else 0)
+    label = 2 if _is_label_row(second, header, columns) else 0
+    if text.isascii():
+        only_spaces = "\t" not in text
+    else:
+        only_spaces = not any(char in text for char in _OTHER_WHITESPACE)
+    return PlainCsv(text, encoding, names, data_lines, label, only_spaces)
+
+
+class CsvBatch:
+    """Plain CSV files of one night, read by DuckDB into `raw.submission_rows` in one pass per header."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, _Queued] = {}  # by submission_id
+        self._tmp: Path | None = None
+
+    def add(self, submission_id: str, path: Path, max_bytes: int) -> str | None:
+        """Queue `path` when it is plain and returns its encoding; None means: read it in Python."""
+        if path.suffix.lower() != ".csv" or path.stat().st_size > max_bytes:
+            return None
+        raw = path.read_bytes()
+        shape = plain_csv(raw)
+        if shape is None:
+            return None
+        read_path = path
+        if shape.encoding != "utf-8":
+            if self._tmp is None:
+                self._tmp = Path(tempfile.mkdtemp(prefix="pcf-csv-"))
+            read_path = self._tmp / f"{submission_id}.csv"
+            read_path.write_text(shape.text, encoding="utf-8", newline="")
+        self.files[submission_id] = _Queued(path, read_path, replace(shape, text=""))
+        return shape.encoding
+
+    def load(self, connection: duckdb.DuckDBPyConnection) -> list[tuple[str, Path]]:
+        """Insert the rows of every queued file; returns (submission_id, path) of files not read line for line."""
+        not_plain: list[tuple[str, Path]] = []
+        groups: dict[tuple[tuple[str, ...], bool], list[tuple[str, _Queued]]] = {}
+        for submission_id, queued in self.files.items():
+            groups.setdefault((queued.shape.columns, queued.shape.only_spaces), []).append((submission_id, queued))
+        try:
+            for (columns, only_spaces), members in groups.items():
+                rejected = _load_group(connection, columns, only_spaces, members)
+                not_plain += [(submission_id, self.files[submission_id].landed) for submission_id in rejected]
+        finally:
+            self.close()
+        return not_plain
+
+    def close(self) -> None:
+        self.files = {}
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+def _read_csv(columns: tuple[str, ...]) -> str:
+    fields = ", ".join(f"'f{index}': 'VARCHAR'" for index in range(len(columns)))
+    return (
+        "read_csv($paths, header = true, auto_detect = false, all_varchar = true, columns = {" + fields + "}, "
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+        "ignore_errors = true, max_line_size = 131072, filename = true, encoding = 'utf-8')"
+    )
+
+
+def _chunks(members: list[tuple[str, _Queued]], lines: int) -> list[list[tuple[str, _Queued]]]:
+    """Consecutive runs of files of about `lines` lines each, so a read holds a bounded number of rows."""
+    chunks: list[list[tuple[str, _Queued]]] = [[]]
+    held = 0
+    for member in members:
+        if chunks[-1] and held + member[1].shape.data_lines > lines:
+            chunks.append([])
+            held = 0
+        chunks[-1].append(member)
+        held += member[1].shape.data_lines
+    return [chunk for chunk in chunks if chunk]
+
+
+def _load_group(
+    connection: duckdb.DuckDBPyConnection, columns: tuple[str, ...], only_spaces: bool, members: list[tuple[str, _Queued]]
+) -> list[str]:
+    """Read files with one header, a chunk at a time; returns the files not read line for line."""
+    rejected: list[str] = []
+    for chunk in _chunks(members, CHUNK_LINES):
+        rejected += _load_chunk(connection, columns, only_spaces, chunk)
+    return rejected
+
+
+def _load_chunk(
+    connection: duckdb.DuckDBPyConnection, columns: tuple[str, ...], only_spaces: bool, members: list[tuple[str, _Queued]]
+) -> list[str]:
+    """Read files into a temporary table, keep those with one row per line, number rows by their line.
+
+    The scan keeps the order of the files and of the rows in each (DuckDB's order preservation),
+    so the temporary table's rowids are consecutive in read order: a row's line is its rowid minus
+    the first rowid and the rows of the files before it, plus 2 (the header is line 1).
+    """
+    paths = [str(queued.read_path) for _, queued in members]
+    fields = [f"f{index}" for index in range(len(columns))]
+    # trim(x, chars) costs about three times trim(x): used only for files with other white space.
+    trim = "trim({})" if only_spaces else "trim({}, '" + WHITESPACE + "')"
+    cells = ", ".join(f"nullif({trim.format(field)}, '') as {name}" for field, name in zip(fields, columns, strict=True))
+    is_blank = trim.format("concat(" + ", ".join(fields) + ")") + " = ''"
+    try:
+        connection.execute(
+            f"create or replace temp table csv_batch_rows as select filename, {is_blank} as is_blank, {cells} "
+            f"from {_read_csv(columns)}",
+            {"paths": paths},
+        )
+    except duckdb.Error:
+        return [submission_id for submission_id, _ in members]  # the Python reader says why
+    try:
+        first, last, total = connection.execute("select min(rowid), max(rowid), count(*) from csv_batch_rows").fetchall()[0]
+        if total and last - first + 1 != total:
+            return [submission_id for submission_id, _ in members]  # rowids not consecutive: no line numbers
+        counts = dict(connection.execute("select filename, count(*) from csv_batch_rows group by filename").fetchall())
+        good, rejected, offsets, offset = [], [], [], first or 0
+        for submission_id, queued in members:
+            read = counts.get(str(queued.read_path), 0)
+            if read == queued.shape.data_lines:
+                good.append((submission_id, queued))
+                offsets.append(offset)
+            else:
+                rejected.append(submission_id)
+            offset += read
+        if good:
+            connection.register("csv_batch_files", _files_table(good, offsets))
+            try:
+                connection.execute(
+                    f"""
+                    insert into raw.submission_rows by name
+                    select files.submission_id, '' as source_sheet, rows.rowid - files.row_offset + 2 as source_row,
+                           {", ".join(f"rows.{name}" for name in columns)}
+                    from csv_batch_rows as rows
+                    join csv_batch_files as files on files.read_path = rows.filename
+                    where not rows.is_blank and rows.rowid - files.row_offset + 2 <> files.label_line
+                    """
+                )
+            finally:
+                connection.unregister("csv_batch_files")
+    finally:
+        connection.execute("drop table if exists csv_batch_rows")
+    return rejected
+
+
+def _files_table(members: list[tuple[str, _Queued]], offsets: list[int]) -> pa.Table:
+    """The files kept from one read, with the rowid of each file's first row."""
+    return pa.table(
+        {
+            "submission_id": [submission_id for submission_id, _ in members],
+            "read_path": [str(queued.read_path) for _, queued in members],
+            "row_offset": pa.array(offsets, pa.int64()),
+            "label_line": pa.array([queued.shape.label_line for _, queued in members], pa.int64()),
+        }
+    )

@@ -1,0 +1,150 @@
+"""CSV files read together by DuckDB give exactly what the Python reader gives, file for file.
+
+Every case is ingested twice, into two warehouses: once with plain CSV files read together
+(`CsvBatch`), once with every file read in Python. Rows, row numbers, problems and file outcomes
+must be identical, including for files the DuckDB read hands back to the Python reader.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.home import Home
+from orchestration.inputs import SUBMISSION_COLUMNS
+from orchestration.ingest.submissions import ingest_submissions
+from orchestration.io.csv_bulk import CsvBatch, plain_csv
+from orchestration.warehouse import connect
+from tests.conftest import FIXTURES
+
+HEADER = ",".join(column.name for column in SUBMISSION_COLUMNS)
+LABELS = ",".join(column.label_zh for column in SUBMISSION_COLUMNS)
+ROW = (
+    "91370211MA00000013,\"Qingdao Haida Iron and Steel Co., Ltd.\",P001,Hot-rolled coil,steel.hot_rolled,720860,t,,"
+    "2025-01-01,2025-12-31,150428,cradle_to_gate,private,,,,,raw_materials,coke,{amount},t,,GEN.coke.CN.2023,,primary,"
+)
+
+
+def rows(*amounts: str) -> list[str]:
+    return [ROW.format(amount=amount) for amount in amounts]
+
+
+def text(*lines: str, end: str = "\n") -> str:
+    return end.join(lines) + end
+
+
+# name -> file content (str is written as UTF-8; bytes as they are)
+CASES: dict[str, str | bytes] = {
+    "plain.csv": text(HEADER, *rows("1", "2.5", "3")),
+    "no_final_newline.csv": text(HEADER, *rows("1", "2")).rstrip("\n"),
+    "crlf.csv": text(HEADER, *rows("1", "2"), end="\r\n"),
+    "bom.csv": "\ufeff" + text(HEADER, *rows("4", "5")),
+    "gb18030.csv": text(HEADER, ROW.format(amount="7").replace("Hot-rolled coil", "热轧卷板")).encode("gb18030"),
+    "label_row.csv": text(HEADER, LABELS, *rows("1", "2")),
+    "blank_line.csv": text(HEADER, rows("1")[0], "", rows("2")[0]),
+    "whitespace_row.csv": text(HEADER, rows("1")[0], " ," * 25 + " ", rows("2")[0]),
+    "spaces_in_cells.csv": text(HEADER, *rows("  8  ", " 9")),
+    "tab_and_ideographic_space.csv": text(HEADER, *rows("\t10\u3000", "\u300011")),
+    "ragged_short.csv": text(HEADER, rows("1")[0], "a,b,c"),
+    "ragged_long_blank_extra.csv": text(HEADER, rows("1")[0] + ",,", rows("2")[0]),
+    "ragged_long_filled_extra.csv": text(HEADER, rows("1")[0] + ",x", rows("2")[0]),
+    "line_break_in_cell.csv": text(HEADER, rows("1")[0], rows("2")[0].replace("Hot-rolled coil", '"Hot-rolled\ncoil"')),
+    "quote_after_space.csv": text(HEADER, rows("1")[0].replace("Hot-rolled coil", ' "Hot-rolled coil"')),
+    "lone_carriage_return.csv": text(HEADER, rows("1")[0]) + "\r" + text(rows("2")[0]),
+    "header_only.csv": text(HEADER),
+    "reordered_header.csv": text(
+        ",".join(reversed(HEADER.split(","))), *[",".join(reversed(row.split(","))) for row in rows("1")]
+    ).replace('Ltd.",' + '"Qingdao', "x"),
+    "unknown_column.csv": text(HEADER + ",remarks", *[row + ",note" for row in rows("1")]),
+    "control_byte.csv": text(HEADER, rows("1\x01")[0]),
+    "escaped_quote.csv": text(HEADER, rows("1")[0].replace("Hot-rolled coil", '"Hot-rolled ""coil"""')),
+    "latin1.csv": text(HEADER, rows("1")[0].replace("Hot-rolled coil", "Bl\xe9")).encode("latin-1"),
+}
+
+
+def ingest(root: Path, landing: Path, together: bool):
+    shutil.copytree(landing, root / "landing")
+    home = Home(root).ensure()
+    with connect(home.root) as connection:
+        summary = ingest_submissions(connection, home, date(2026, 1, 15), read_plain_csv_together=together)
+        stored = connection.sql("select * from raw.submission_rows order by all").fetchall()
+        problems = connection.sql("select * from raw.problems order by all").fetchall()
+        files = connection.sql(
+            "select file_name, format, encoding, file_status, reason_code from raw.files order by all"
+        ).fetchall()
+    return summary, stored, problems, files
+
+
+@pytest.fixture(scope="module")
+def cases_landing(tmp_path_factory) -> Path:
+    landing = tmp_path_factory.mktemp("cases") / "landing"
+    folder = landing / "submissions"
+    folder.mkdir(parents=True)
+    for name, content in CASES.items():
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            (folder / name).write_bytes(content.encode("utf-8"))
+    return landing
+
+
+def test_tricky_files_read_together_equal_python(tmp_path, cases_landing):
+    together = ingest(tmp_path / "together", cases_landing, together=True)
+    alone = ingest(tmp_path / "alone", cases_landing, together=False)
+    assert together[0] == alone[0]
+    assert together[3] == alone[3]
+    assert together[1] == alone[1]
+    assert together[2] == alone[2]
+    statuses = {name: status for name, _, _, status, _ in together[3]}
+    assert statuses["plain.csv"] == statuses["gb18030.csv"] == statuses["label_row.csv"] == "read"
+    assert statuses["ragged_short.csv"] == "quarantined"
+    assert len(together[1]) > 20
+
+
+def test_corpus_read_together_equals_python(tmp_path):
+    landing = FIXTURES / "corpus" / "landing"
+    assert ingest(tmp_path / "together", landing, True) == ingest(tmp_path / "alone", landing, False)
+
+
+@pytest.mark.parametrize(
+    ("name", "plain"),
+    [
+        ("plain.csv", True),
+        ("crlf.csv", True),
+        ("bom.csv", True),
+        ("gb18030.csv", True),
+        ("label_row.csv", True),
+        ("tab_and_ideographic_space.csv", True),
+        ("quote_after_space.csv", False),
+        ("lone_carriage_return.csv", False),
+        ("unknown_column.csv", False),
+        ("control_byte.csv", False),
+        ("header_only.csv", False),
+        ("latin1.csv", False),
+    ],
+)
+def test_which_files_are_plain(name, plain):
+    content = CASES[name]
+    raw = content if isinstance(content, bytes) else content.encode("utf-8")
+    assert (plain_csv(raw) is not None) is plain
+
+
+def test_files_not_read_line_for_line_are_handed_back(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("plain.csv", "blank_line.csv", "ragged_short.csv", "line_break_in_cell.csv", "gb18030.csv"):
+        content = CASES[name]
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    batch = CsvBatch()
+    for index, path in enumerate(sorted(folder.iterdir())):
+        assert batch.add(f"s{index}", path, 1 << 20) is not None
+    home = Home(tmp_path / "home").ensure()
+    with connect(home.root) as connection:
+        handed_back = {path.name for _, path in batch.load(connection)}
+        kept = connection.sql("select count(*) from raw.submission_rows").fetchall()[0][0]
+    assert handed_back == {"blank_line.csv", "ragged_short.csv", "line_break_in_cell.csv"}
+    assert kept == 3 + 1  # plain.csv and gb18030.csv
+    assert batch._tmp is None  # the transcoded copy is gone
