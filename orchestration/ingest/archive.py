@@ -64,8 +64,12 @@ def archive_path(sha256: str, suffix: str) -> str:
     return f"archive/{sha256[:2]}/{sha256}{safe_suffix}"
 
 
-def archive(home: Home, source: Path, sha256: str) -> str:
-    """Copy `source` into the archive (once; never overwritten) and return its home-relative path."""
+def archive(home: Home, source: Path, sha256: str, sync: bool = True) -> str:
+    """Copy `source` into the archive (once; never overwritten) and return its home-relative path.
+
+    With `sync=False` the copy is not forced to disk here: the caller calls `os.sync()` once for
+    a whole batch before recording it (one flush instead of one per file).
+    """
     relative = archive_path(sha256, source.suffix)
     target = home.inside(home.root / relative)
     if target.exists():
@@ -75,7 +79,8 @@ def archive(home: Home, source: Path, sha256: str) -> str:
         with source.open("rb") as src:
             shutil.copyfileobj(src, handle, _CHUNK)
         handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
     os.chmod(handle.name, 0o444)
     os.replace(handle.name, target)
     return relative

@@ -7,8 +7,9 @@ a run: whatever a file holds, the outcome is a record, never an exception.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -134,6 +135,11 @@ class NightBatch:
         self.flush_rows = flush_rows
         self.plain = CsvBatch()
         self.read_plain_csv_together = read_plain_csv_together
+        self.files: list[FileRecord] = []
+
+    def record_file(self, connection: duckdb.DuckDBPyConnection, record: FileRecord) -> None:
+        """Hold a file's raw.files row: the batch inserts them all when it finishes."""
+        self.files.append(record)
 
     def store(self, connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
         if self.read_plain_csv_together:
@@ -171,23 +177,65 @@ class NightBatch:
         its rows or quarantines it with the precise reason, exactly as if it had never been queued.
         """
         self.flush(connection)
-        quarantined = 0
+        quarantined: dict[str, str] = {}
         for submission_id, path in self.plain.load(connection):
             try:
                 self.parse(connection, submission_id, path)
             except FileRejected as rejected:
                 _insert_problem(connection, submission_id, rejected.problem)
-                connection.execute(
-                    "update raw.files set file_status = 'quarantined', reason_code = ?, format = null, encoding = null "
-                    "where submission_id = ? and kind = 'submission'",
-                    [rejected.problem.code, submission_id],
-                )
-                quarantined += 1
+                quarantined[submission_id] = rejected.problem.code
         self.flush(connection)
-        return quarantined
+        insert_file_records(
+            connection,
+            *(
+                replace(record, file_status="quarantined", reason_code=quarantined[record.submission_id], format=None, encoding=None)
+                if record.submission_id in quarantined
+                else record
+                for record in self.files
+            ),
+        )
+        self.files = []
+        return len(quarantined)
 
     def close(self) -> None:
         self.plain.close()
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One row of raw.files, in its column order."""
+
+    file_sha256: str
+    submission_id: str
+    kind: str
+    file_name: str
+    landing_path: str
+    archive_path: str
+    size_bytes: int
+    received_date: date
+    received_seq: int
+    format: str | None
+    encoding: str | None
+    file_status: str
+    reason_code: str | None
+
+
+def insert_file_records(connection: duckdb.DuckDBPyConnection, *records: FileRecord) -> None:
+    """Insert rows of raw.files: one statement for any number of files."""
+    if not records:
+        return
+    columns = {name: [getattr(record, name) for record in records] for name in FileRecord.__dataclass_fields__}
+    connection.register("incoming_files", pa.table(columns, schema=_FILE_SCHEMA))
+    try:
+        connection.execute("insert into raw.files by name select * from incoming_files")
+    finally:
+        connection.unregister("incoming_files")
+
+
+_FILE_SCHEMA = pa.schema(
+    [(name, pa.int64() if name in ("size_bytes", "received_seq") else pa.date32() if name == "received_date" else pa.string())
+     for name in FileRecord.__dataclass_fields__]
+)
 
 
 Store = Callable[[duckdb.DuckDBPyConnection, str, Path], tuple[str, "str | None"]]
@@ -203,15 +251,19 @@ def ingest_file(
     store: Store,
     kind: str = "submission",
     record_problem: Callable[[duckdb.DuckDBPyConnection, str, Problem], None] = _insert_problem,
+    record_file: Callable[[duckdb.DuckDBPyConnection, "FileRecord"], None] | None = None,
     own_transaction: bool = True,
+    sync_archive: bool = True,
 ) -> str:
     """Archive, read and record one new file in one transaction; returns 'read' or 'quarantined'.
 
     `store` reads the file and writes its rows for its kind; a FileRejected from it quarantines
-    the file whole, its reason written by `record_problem`. With `own_transaction=False` the
-    caller holds the transaction (a whole night's batch commits or rolls back together).
+    the file whole, its reason written by `record_problem`, and `record_file` writes the file's
+    row of raw.files (by default, at once). With `own_transaction=False` the caller holds the
+    transaction (a whole night's batch commits or rolls back together).
     """
-    archived = archive(home, landed.path, landed.sha256)
+    record_file = record_file or insert_file_records
+    archived = archive(home, landed.path, landed.sha256, sync=sync_archive)
     submission_id = landed.submission_id
     status, reason, fmt, encoding = "read", None, None, None
     if own_transaction:
@@ -222,23 +274,12 @@ def ingest_file(
         except FileRejected as rejected:
             status, reason = "quarantined", rejected.problem.code
             record_problem(connection, submission_id, rejected.problem)
-        connection.execute(
-            "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                landed.sha256,
-                submission_id,
-                kind,
-                landed.path.name,
-                landed.landing_path,
-                archived,
-                landed.size_bytes,
-                received_date,
-                received_seq,
-                fmt,
-                encoding,
-                status,
-                reason,
-            ],
+        record_file(
+            connection,
+            FileRecord(
+                landed.sha256, submission_id, kind, landed.path.name, landed.landing_path, archived,
+                landed.size_bytes, received_date, received_seq, fmt, encoding, status, reason,
+            ),
         )
         if own_transaction:
             connection.execute("commit")
@@ -316,9 +357,11 @@ def ingest_submissions(
     try:
         for offset, landed_file in enumerate(unique):
             status = ingest_file(
-                connection, home, landed_file, received_date, seq + offset, store=batch.store, own_transaction=False
+                connection, home, landed_file, received_date, seq + offset,
+                store=batch.store, record_file=batch.record_file, own_transaction=False, sync_archive=False,
             )
             quarantined += status == "quarantined"
+        os.sync()  # every archived copy on disk before the batch that names them commits
         quarantined += batch.finish(connection)
         check_stored_rows(connection, [f.submission_id for f in unique])
         connection.execute("commit")

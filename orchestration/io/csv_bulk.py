@@ -175,7 +175,7 @@ def _read_csv(columns: tuple[str, ...]) -> str:
     return (
         "read_csv($paths, header = true, auto_detect = false, all_varchar = true, columns = {" + fields + "}, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-        "ignore_errors = true, max_line_size = 131072, filename = true, encoding = 'utf-8')"
+        "ignore_errors = true, max_line_size = 131072, buffer_size = 262144, filename = true, encoding = 'utf-8')"
     )
 
 
