@@ -15,7 +15,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import load_manifest
-from orchestration.validate.gx import SuiteResult, run_suite, suite_names
+from orchestration.validate.gx import SuiteResult, run_suite, suite_columns, suite_names
 from orchestration.warehouse import connect
 
 
@@ -39,14 +39,30 @@ def load_results(home: Home, names: list[str]) -> list[SuiteResult]:
 
 
 def validate_table(home: Home, table_name: str, suite_name: str | None = None) -> SuiteResult:
-    """Run the suite on the warehouse table `<table_name>` (marts in main, others in their layer's schema)."""
+    """Run the suite on the warehouse table `<table_name>` (marts in main, others in their layer's schema).
+
+    Only the columns the suite reads are loaded (all of them when it may read any): an
+    activity-level table of ten million rows is a few columns in memory, not the whole table.
+    """
+    suite = suite_name or table_name
+    wanted = suite_columns(suite)
     with connect(home.root, read_only=True) as connection:
         schema = connection.execute(
             "select table_schema from information_schema.tables where table_name = ? order by table_schema = 'main' desc limit 1",
             [table_name],
         ).fetchall()[0][0]
-        table = connection.sql(f"select * from {schema}.{table_name}").fetch_arrow_table()
-    result = run_suite(suite_name or table_name, table)
+        present = [
+            row[0]
+            for row in connection.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                "order by ordinal_position",
+                [schema, table_name],
+            ).fetchall()
+        ]
+        read = [column for column in present if wanted is None or column in wanted] or present
+        columns = ", ".join('"' + column.replace('"', '""') + '"' for column in read)
+        table = connection.sql(f"select {columns} from {schema}.{table_name}").fetch_arrow_table()
+    result = run_suite(suite, table)
     save_result(home, result)
     return result
 

@@ -490,6 +490,21 @@ def describe_expectation(expectation_type: str, kwargs: Mapping[str, Any]) -> st
 # --------------------------------------------------------------------------------------------------
 
 
+def suite_columns(name: str, directory: Path | None = None) -> list[str] | None:
+    """The columns the suite's expectations read, or None when it may read any column.
+
+    A row condition is a pandas filter over any column, and table-level expectations on the
+    columns see them all: a suite with either needs the whole table.
+    """
+    columns: list[str] = []
+    for expectation in load_suite_dict(name, directory)["expectations"]:
+        kwargs = expectation.get("kwargs") or {}
+        if "row_condition" in kwargs or str(expectation.get("type", "")).startswith("expect_table_column"):
+            return None
+        columns += referenced_columns(kwargs)
+    return list(dict.fromkeys(columns))
+
+
 def referenced_columns(kwargs: Mapping[str, Any]) -> list[str]:
     """Columns an expectation reads (its domain), in kwarg order."""
     columns = [kwargs[key] for key in _COLUMN_KWARGS if isinstance(kwargs.get(key), str)]

@@ -552,3 +552,13 @@ def test_report_without_other_checks_and_all_green() -> None:
     page = render_validation_html("Factors", [run_suite("emission_factors", good_factors_in_effect())])
     assert "All checks passed" in page
     assert "Other checks / 其他检查" not in page
+
+
+def test_suite_columns_are_what_the_suite_reads():
+    from orchestration.validate.gx import suite_columns
+
+    activity = suite_columns("int_activity_rows")
+    assert activity is not None and "submission_id" in activity and "company_uscc" in activity
+    assert len(activity) == len(set(activity))
+    # a row condition may read any column: the whole table is loaded
+    assert suite_columns("container_transport_statistics") is None
