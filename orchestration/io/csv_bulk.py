@@ -202,58 +202,70 @@ def _load_group(
     return rejected
 
 
+def _row_counts(connection: duckdb.DuckDBPyConnection, scan: str, paths: list[str]) -> dict[str, int] | None:
+    """Rows DuckDB reads from each file, counted on a connection of its own; None if the read fails.
+
+    A read error inside the night's transaction would abort it, and with it every file of the
+    night: the files are counted on a separate connection first, and only files read without
+    error, one row per line, are read again inside the transaction.
+    """
+    probe = connection.cursor()
+    try:
+        return dict(probe.execute(f"select filename, count(*) from {scan} group by filename", {"paths": paths}).fetchall())
+    except duckdb.Error:
+        return None
+    finally:
+        probe.close()
+
+
 def _load_chunk(
     connection: duckdb.DuckDBPyConnection, columns: tuple[str, ...], only_spaces: bool, members: list[tuple[str, _Queued]]
 ) -> list[str]:
-    """Read files into a temporary table, keep those with one row per line, number rows by their line.
+    """Keep the files DuckDB reads one row per line, read them into a temporary table, number rows by line.
 
     The scan keeps the order of the files and of the rows in each (DuckDB's order preservation),
     so the temporary table's rowids are consecutive in read order: a row's line is its rowid minus
-    the first rowid and the rows of the files before it, plus 2 (the header is line 1).
+    the first rowid and the lines of the files before it, plus 2 (the header is line 1).
     """
-    paths = [str(queued.read_path) for _, queued in members]
+    scan = _read_csv(columns)
+    counts = _row_counts(connection, scan, [str(queued.read_path) for _, queued in members])
+    if counts is None:
+        return [submission_id for submission_id, _ in members]  # the Python reader says why
+    good = [(sid, queued) for sid, queued in members if counts.get(str(queued.read_path)) == queued.shape.data_lines]
+    rejected = [sid for sid, queued in members if counts.get(str(queued.read_path)) != queued.shape.data_lines]
+    if not good:
+        return rejected
     fields = [f"f{index}" for index in range(len(columns))]
     # trim(x, chars) costs about three times trim(x): used only for files with other white space.
     trim = "trim({})" if only_spaces else "trim({}, '" + WHITESPACE + "')"
     cells = ", ".join(f"nullif({trim.format(field)}, '') as {name}" for field, name in zip(fields, columns, strict=True))
     is_blank = trim.format("concat(" + ", ".join(fields) + ")") + " = ''"
-    try:
-        connection.execute(
-            f"create or replace temp table csv_batch_rows as select filename, {is_blank} as is_blank, {cells} "
-            f"from {_read_csv(columns)}",
-            {"paths": paths},
-        )
-    except duckdb.Error:
-        return [submission_id for submission_id, _ in members]  # the Python reader says why
+    connection.execute(
+        f"create or replace temp table csv_batch_rows as select filename, {is_blank} as is_blank, {cells} from {scan}",
+        {"paths": [str(queued.read_path) for _, queued in good]},
+    )
     try:
         first, last, total = connection.execute("select min(rowid), max(rowid), count(*) from csv_batch_rows").fetchall()[0]
-        if total and last - first + 1 != total:
-            return [submission_id for submission_id, _ in members]  # rowids not consecutive: no line numbers
-        counts = dict(connection.execute("select filename, count(*) from csv_batch_rows group by filename").fetchall())
-        good, rejected, offsets, offset = [], [], [], first or 0
-        for submission_id, queued in members:
-            read = counts.get(str(queued.read_path), 0)
-            if read == queued.shape.data_lines:
-                good.append((submission_id, queued))
-                offsets.append(offset)
-            else:
-                rejected.append(submission_id)
-            offset += read
-        if good:
-            connection.register("csv_batch_files", _files_table(good, offsets))
-            try:
-                connection.execute(
-                    f"""
-                    insert into raw.submission_rows by name
-                    select files.submission_id, '' as source_sheet, rows.rowid - files.row_offset + 2 as source_row,
-                           {", ".join(f"rows.{name}" for name in columns)}
-                    from csv_batch_rows as rows
-                    join csv_batch_files as files on files.read_path = rows.filename
-                    where not rows.is_blank and rows.rowid - files.row_offset + 2 <> files.label_line
-                    """
-                )
-            finally:
-                connection.unregister("csv_batch_files")
+        if total != sum(queued.shape.data_lines for _, queued in good) or last - first + 1 != total:
+            return rejected + [sid for sid, _ in good]  # not the rows counted, or no line order: read in Python
+        offsets, offset = [], first
+        for _, queued in good:
+            offsets.append(offset)
+            offset += queued.shape.data_lines
+        connection.register("csv_batch_files", _files_table(good, offsets))
+        try:
+            connection.execute(
+                f"""
+                insert into raw.submission_rows by name
+                select files.submission_id, '' as source_sheet, rows.rowid - files.row_offset + 2 as source_row,
+                       {", ".join(f"rows.{name}" for name in columns)}
+                from csv_batch_rows as rows
+                join csv_batch_files as files on files.read_path = rows.filename
+                where not rows.is_blank and rows.rowid - files.row_offset + 2 <> files.label_line
+                """
+            )
+        finally:
+            connection.unregister("csv_batch_files")
     finally:
         connection.execute("drop table if exists csv_batch_rows")
     return rejected

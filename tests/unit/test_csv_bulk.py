@@ -148,3 +148,24 @@ def test_files_not_read_line_for_line_are_handed_back(tmp_path):
     assert handed_back == {"blank_line.csv", "ragged_short.csv", "line_break_in_cell.csv"}
     assert kept == 3 + 1  # plain.csv and gb18030.csv
     assert batch._tmp is None  # the transcoded copy is gone
+
+
+def test_a_read_error_hands_files_back_and_keeps_the_transaction(tmp_path):
+    """DuckDB aborts a transaction on a read error: the files are counted on a connection of their own."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("plain.csv", "crlf.csv"):
+        (folder / name).write_bytes(CASES[name].encode("utf-8"))
+    batch = CsvBatch()
+    for index, path in enumerate(sorted(folder.iterdir())):
+        assert batch.add(f"s{index}", path, 1 << 20) is not None
+    (folder / "plain.csv").unlink()  # gone between queueing and reading: the read fails
+    home = Home(tmp_path / "home").ensure()
+    with connect(home.root) as connection:
+        connection.execute("begin transaction")
+        connection.execute("insert into raw.problems values ('x', null, null, null, null, 'FILE_EMPTY', 'error', 'e', 'z')")
+        handed_back = {path.name for _, path in batch.load(connection)}
+        connection.execute("commit")
+        kept = connection.sql("select count(*) from raw.problems").fetchall()[0][0]
+    assert handed_back == {"plain.csv", "crlf.csv"}
+    assert kept == 1
