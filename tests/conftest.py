@@ -24,6 +24,24 @@ def make_home(root: Path, fixture: str = "tiny") -> Path:
     return root
 
 
+def ingest_night(root: Path, landing: Path, **options):
+    """Ingest a copy of `landing` into a new home at `root` (received 2026-01-15), as
+    `ingest_submissions(..., **options)` does it: (summary, raw rows, problems, files), sorted."""
+    from orchestration.home import Home
+    from orchestration.ingest.submissions import ingest_submissions
+    from orchestration.warehouse import connect
+
+    shutil.copytree(landing, root / "landing")
+    home = Home(root).ensure()
+    with connect(home.root) as connection:
+        summary = ingest_submissions(connection, home, date(2026, 1, 15), **options)
+        found = [
+            connection.sql(f"select * from raw.{table} order by all").fetchall()
+            for table in ("submission_rows", "problems", "files")
+        ]
+    return summary, *found
+
+
 @pytest.fixture(scope="session")
 def tiny_release(tmp_path_factory):
     """The tiny fixture run once through the real nightly job: (home, outcome)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -122,6 +122,36 @@ def _store_footprints(connection: duckdb.DuckDBPyConnection, submission_id: str,
         check_stored_rows(connection, [submission_id])
 
 
+@dataclass(frozen=True)
+class FileRecord:
+    """One row of raw.files, in its column order."""
+
+    file_sha256: str
+    submission_id: str
+    kind: str
+    file_name: str
+    landing_path: str
+    archive_path: str
+    size_bytes: int
+    received_date: date
+    received_seq: int
+    format: str | None
+    encoding: str | None
+    file_status: str
+    reason_code: str | None
+
+
+def insert_file_records(connection: duckdb.DuckDBPyConnection, *records: FileRecord) -> None:
+    """Insert rows of raw.files: one statement for any number of files."""
+    if not records:
+        return
+    connection.register("incoming_files", pa.Table.from_pylist([asdict(record) for record in records]))
+    try:
+        connection.execute("insert into raw.files by name select * from incoming_files")
+    finally:
+        connection.unregister("incoming_files")
+
+
 class NightBatch:
     """The store of a night's batch, checked once by `check_stored_rows` after the last file.
 
@@ -201,43 +231,6 @@ class NightBatch:
         self.plain.close()
 
 
-@dataclass(frozen=True)
-class FileRecord:
-    """One row of raw.files, in its column order."""
-
-    file_sha256: str
-    submission_id: str
-    kind: str
-    file_name: str
-    landing_path: str
-    archive_path: str
-    size_bytes: int
-    received_date: date
-    received_seq: int
-    format: str | None
-    encoding: str | None
-    file_status: str
-    reason_code: str | None
-
-
-def insert_file_records(connection: duckdb.DuckDBPyConnection, *records: FileRecord) -> None:
-    """Insert rows of raw.files: one statement for any number of files."""
-    if not records:
-        return
-    columns = {name: [getattr(record, name) for record in records] for name in FileRecord.__dataclass_fields__}
-    connection.register("incoming_files", pa.table(columns, schema=_FILE_SCHEMA))
-    try:
-        connection.execute("insert into raw.files by name select * from incoming_files")
-    finally:
-        connection.unregister("incoming_files")
-
-
-_FILE_SCHEMA = pa.schema(
-    [(name, pa.int64() if name in ("size_bytes", "received_seq") else pa.date32() if name == "received_date" else pa.string())
-     for name in FileRecord.__dataclass_fields__]
-)
-
-
 Store = Callable[[duckdb.DuckDBPyConnection, str, Path], tuple[str, "str | None"]]
 
 
@@ -251,7 +244,7 @@ def ingest_file(
     store: Store,
     kind: str = "submission",
     record_problem: Callable[[duckdb.DuckDBPyConnection, str, Problem], None] = _insert_problem,
-    record_file: Callable[[duckdb.DuckDBPyConnection, "FileRecord"], None] | None = None,
+    record_file: Callable[[duckdb.DuckDBPyConnection, FileRecord], None] = insert_file_records,
     own_transaction: bool = True,
     sync_archive: bool = True,
 ) -> str:
@@ -262,7 +255,6 @@ def ingest_file(
     row of raw.files (by default, at once). With `own_transaction=False` the caller holds the
     transaction (a whole night's batch commits or rolls back together).
     """
-    record_file = record_file or insert_file_records
     archived = archive(home, landed.path, landed.sha256, sync=sync_archive)
     submission_id = landed.submission_id
     status, reason, fmt, encoding = "read", None, None, None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.inputs import SUBMISSION_COLUMNS, InputColumn
-from orchestration.io.readers import _OTHER_BOMS, _UTF8_BOM, FileRejected, _decode, _Header, _is_label_row, _map_header
+from orchestration.io.readers import FileRejected, _decode, _Header, _is_label_row, _map_header
 
 # What both Python's str.isspace and Arrow's utf8_trim_whitespace call white space.
 WHITESPACE = (
@@ -44,7 +44,6 @@ CHUNK_LINES = 500_000
 class PlainCsv:
     """A CSV file DuckDB can read as the Python reader would, and what that reading needs to know."""
 
-    text: str
     encoding: str
     columns: tuple[str, ...]  # registry column of each field, in file order
     data_lines: int  # lines after the header
@@ -80,20 +79,8 @@ def _header(line: str, columns: tuple[InputColumn, ...]) -> _Header | None:
     return header if not header.warnings and len(header.positions) == len(cells) else None
 
 
-def _decoded(raw: bytes) -> tuple[str, str] | None:
-    if not raw.startswith((_UTF8_BOM, *_OTHER_BOMS)):
-        try:
-            return raw.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return _decode(raw)
-    except FileRejected:
-        return None
-
-
-def plain_csv(raw: bytes, columns: tuple[InputColumn, ...] = SUBMISSION_COLUMNS) -> PlainCsv | None:
-    """The shape of a plain CSV file, or None when only the Python reader can tell what it holds.
+def plain_csv(raw: bytes, columns: tuple[InputColumn, ...] = SUBMISSION_COLUMNS) -> tuple[str, PlainCsv] | None:
+    """The decoded text and shape of a plain CSV file, or None when only the Python reader can tell.
 
     Only whole-file byte checks and the first two lines are looked at here, never every row:
     whether each line is one well-formed record is for DuckDB to show (`CsvBatch.load`).
@@ -104,10 +91,10 @@ def plain_csv(raw: bytes, columns: tuple[InputColumn, ...] = SUBMISSION_COLUMNS)
         return None
     if b'"' in raw and any(pair in raw for pair in _QUOTE_NEXT_TO_SPACE if b"\t" not in pair or b"\t" in raw):
         return None
-    decoded = _decoded(raw)
-    if decoded is None:
+    try:
+        text, encoding = _decode(raw)
+    except FileRejected:
         return None
-    text, encoding = decoded
     lines = text.split("\n", 2)
     if len(lines) < 2:
         return None
@@ -122,7 +109,7 @@ def plain_csv(raw: bytes, columns: tuple[InputColumn, ...] = SUBMISSION_COLUMNS)
         only_spaces = "\t" not in text
     else:
         only_spaces = not any(char in text for char in _OTHER_WHITESPACE)
-    return PlainCsv(text, encoding, names, data_lines, label, only_spaces)
+    return text, PlainCsv(encoding, names, data_lines, label, only_spaces)
 
 
 class CsvBatch:
@@ -136,17 +123,17 @@ class CsvBatch:
         """Queue `path` when it is plain and returns its encoding; None means: read it in Python."""
         if path.suffix.lower() != ".csv" or path.stat().st_size > max_bytes:
             return None
-        raw = path.read_bytes()
-        shape = plain_csv(raw)
-        if shape is None:
+        found = plain_csv(path.read_bytes())
+        if found is None:
             return None
+        text, shape = found
         read_path = path
         if shape.encoding != "utf-8":
             if self._tmp is None:
                 self._tmp = Path(tempfile.mkdtemp(prefix="pcf-csv-"))
             read_path = self._tmp / f"{submission_id}.csv"
-            read_path.write_text(shape.text, encoding="utf-8", newline="")
-        self.files[submission_id] = _Queued(path, read_path, replace(shape, text=""))
+            read_path.write_text(text, encoding="utf-8", newline="")
+        self.files[submission_id] = _Queued(path, read_path, shape)
         return shape.encoding
 
     def load(self, connection: duckdb.DuckDBPyConnection) -> list[tuple[str, Path]]:
@@ -157,8 +144,9 @@ class CsvBatch:
             groups.setdefault((queued.shape.columns, queued.shape.only_spaces), []).append((submission_id, queued))
         try:
             for (columns, only_spaces), members in groups.items():
-                rejected = _load_group(connection, columns, only_spaces, members)
-                not_plain += [(submission_id, self.files[submission_id].landed) for submission_id in rejected]
+                for chunk in _chunks(members, CHUNK_LINES):
+                    rejected = _load_chunk(connection, columns, only_spaces, chunk)
+                    not_plain += [(submission_id, self.files[submission_id].landed) for submission_id in rejected]
         finally:
             self.close()
         return not_plain
@@ -181,25 +169,15 @@ def _read_csv(columns: tuple[str, ...]) -> str:
 
 def _chunks(members: list[tuple[str, _Queued]], lines: int) -> list[list[tuple[str, _Queued]]]:
     """Consecutive runs of files of about `lines` lines each, so a read holds a bounded number of rows."""
-    chunks: list[list[tuple[str, _Queued]]] = [[]]
+    chunks: list[list[tuple[str, _Queued]]] = []
     held = 0
     for member in members:
-        if chunks[-1] and held + member[1].shape.data_lines > lines:
+        if not chunks or held + member[1].shape.data_lines > lines:
             chunks.append([])
             held = 0
         chunks[-1].append(member)
         held += member[1].shape.data_lines
-    return [chunk for chunk in chunks if chunk]
-
-
-def _load_group(
-    connection: duckdb.DuckDBPyConnection, columns: tuple[str, ...], only_spaces: bool, members: list[tuple[str, _Queued]]
-) -> list[str]:
-    """Read files with one header, a chunk at a time; returns the files not read line for line."""
-    rejected: list[str] = []
-    for chunk in _chunks(members, CHUNK_LINES):
-        rejected += _load_chunk(connection, columns, only_spaces, chunk)
-    return rejected
+    return chunks
 
 
 def _row_counts(connection: duckdb.DuckDBPyConnection, scan: str, paths: list[str]) -> dict[str, int] | None:
@@ -231,8 +209,13 @@ def _load_chunk(
     counts = _row_counts(connection, scan, [str(queued.read_path) for _, queued in members])
     if counts is None:
         return [submission_id for submission_id, _ in members]  # the Python reader says why
-    good = [(sid, queued) for sid, queued in members if counts.get(str(queued.read_path)) == queued.shape.data_lines]
-    rejected = [sid for sid, queued in members if counts.get(str(queued.read_path)) != queued.shape.data_lines]
+    good: list[tuple[str, _Queued]] = []
+    rejected: list[str] = []
+    for submission_id, queued in members:
+        if counts.get(str(queued.read_path)) == queued.shape.data_lines:
+            good.append((submission_id, queued))
+        else:
+            rejected.append(submission_id)
     if not good:
         return rejected
     fields = [f"f{index}" for index in range(len(columns))]

@@ -8,7 +8,6 @@ under $PCF_HOME/validation/ so the release carries the report of the checks that
 
 
 import json
-from pathlib import Path
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
@@ -47,18 +46,13 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
     suite = suite_name or table_name
     wanted = suite_columns(suite)
     with connect(home.root, read_only=True) as connection:
-        schema = connection.execute(
-            "select table_schema from information_schema.tables where table_name = ? order by table_schema = 'main' desc limit 1",
+        found = connection.execute(
+            "select table_schema, column_name from information_schema.columns where table_name = ? "
+            "order by table_schema = 'main' desc, table_schema, ordinal_position",
             [table_name],
-        ).fetchall()[0][0]
-        present = [
-            row[0]
-            for row in connection.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                "order by ordinal_position",
-                [schema, table_name],
-            ).fetchall()
-        ]
+        ).fetchall()
+        schema = found[0][0]
+        present = [column for column_schema, column in found if column_schema == schema]
         read = [column for column in present if wanted is None or column in wanted] or present
         columns = ", ".join('"' + column.replace('"', '""') + '"' for column in read)
         table = connection.sql(f"select {columns} from {schema}.{table_name}").fetch_arrow_table()

@@ -7,18 +7,15 @@ must be identical, including for files the DuckDB read hands back to the Python 
 
 from __future__ import annotations
 
-import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from orchestration.home import Home
 from orchestration.inputs import SUBMISSION_COLUMNS
-from orchestration.ingest.submissions import ingest_submissions
 from orchestration.io.csv_bulk import CsvBatch, plain_csv
 from orchestration.warehouse import connect
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ingest_night
 
 HEADER = ",".join(column.name for column in SUBMISSION_COLUMNS)
 LABELS = ",".join(column.label_zh for column in SUBMISSION_COLUMNS)
@@ -65,19 +62,6 @@ CASES: dict[str, str | bytes] = {
 }
 
 
-def ingest(root: Path, landing: Path, together: bool):
-    shutil.copytree(landing, root / "landing")
-    home = Home(root).ensure()
-    with connect(home.root) as connection:
-        summary = ingest_submissions(connection, home, date(2026, 1, 15), read_plain_csv_together=together)
-        stored = connection.sql("select * from raw.submission_rows order by all").fetchall()
-        problems = connection.sql("select * from raw.problems order by all").fetchall()
-        files = connection.sql(
-            "select file_name, format, encoding, file_status, reason_code from raw.files order by all"
-        ).fetchall()
-    return summary, stored, problems, files
-
-
 @pytest.fixture(scope="module")
 def cases_landing(tmp_path_factory) -> Path:
     landing = tmp_path_factory.mktemp("cases") / "landing"
@@ -92,13 +76,13 @@ def cases_landing(tmp_path_factory) -> Path:
 
 
 def test_tricky_files_read_together_equal_python(tmp_path, cases_landing):
-    together = ingest(tmp_path / "together", cases_landing, together=True)
-    alone = ingest(tmp_path / "alone", cases_landing, together=False)
+    together = ingest_night(tmp_path / "together", cases_landing, read_plain_csv_together=True)
+    alone = ingest_night(tmp_path / "alone", cases_landing, read_plain_csv_together=False)
     assert together[0] == alone[0]
     assert together[3] == alone[3]
     assert together[1] == alone[1]
     assert together[2] == alone[2]
-    statuses = {name: status for name, _, _, status, _ in together[3]}
+    statuses = {row[3]: row[11] for row in together[3]}  # raw.files: file_name, file_status
     assert statuses["plain.csv"] == statuses["gb18030.csv"] == statuses["label_row.csv"] == "read"
     assert statuses["ragged_short.csv"] == "quarantined"
     assert len(together[1]) > 20
@@ -106,7 +90,8 @@ def test_tricky_files_read_together_equal_python(tmp_path, cases_landing):
 
 def test_corpus_read_together_equals_python(tmp_path):
     landing = FIXTURES / "corpus" / "landing"
-    assert ingest(tmp_path / "together", landing, True) == ingest(tmp_path / "alone", landing, False)
+    together = ingest_night(tmp_path / "together", landing, read_plain_csv_together=True)
+    assert together == ingest_night(tmp_path / "alone", landing, read_plain_csv_together=False)
 
 
 @pytest.mark.parametrize(
