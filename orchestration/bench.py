@@ -2,8 +2,9 @@
 
 1. `generate` about `lines` activity lines (50 a product, 10 products a company, one file a
    company) into a fresh home;
-2. run the nightly job in this process (`run_nightly`), timed; peak RSS of this process plus the
-   largest child (dbt runs as a subprocess);
+2. run the nightly job in this process (`run_nightly`), timed; its peak memory is the largest
+   resident set of this process and its children (dbt runs as a subprocess) held at one moment,
+   sampled from /proc (`TreeMemory`);
 3. the floor: ONE hand-written DuckDB query over the same landing files computing every product's
    per-unit footprint (SPEC §3.1 factor choice, unit conversion from the units seed, supplier
    chains by a recursive CTE, products with a bad row — and the buyers depending on them — left
@@ -31,6 +32,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -693,6 +695,78 @@ def _max_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
 
 
+def _status_kb(pid: int, *fields: str) -> dict[str, int]:
+    """`VmRSS`, `VmHWM`… of one process from /proc/PID/status, in kB (empty once it has exited)."""
+    out: dict[str, int] = {}
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name in fields:
+            out[name] = int(value.split()[0])
+    return out
+
+
+def _descendants(root: int) -> list[int]:
+    """Running descendants of `root`, from the parent ids in /proc/*/stat."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = [], {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found.extend(frontier)
+    return found
+
+
+class TreeMemory:
+    """Peak resident memory of this process and its children together, sampled from /proc.
+
+    `getrusage` cannot give it: RUSAGE_CHILDREN reports the largest child's peak, and Linux counts a
+    child's peak from before its `exec` — the parent's whole resident set at the moment of the
+    fork — so adding it to this process's peak counts the pipeline twice. The sampler adds the
+    resident sets of the whole tree every `interval` seconds and keeps the largest sum; this
+    process's exact peak (`ru_maxrss`) is a lower bound for it, and each child's own peak after
+    its `exec` (`VmHWM`) is kept too.
+    """
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.peak_kb = 0
+        self.children_peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
+
+    def __enter__(self) -> "TreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while True:
+            total = _status_kb(me, "VmRSS").get("VmRSS", 0)
+            for pid in _descendants(me):
+                status = _status_kb(pid, "VmRSS", "VmHWM")
+                total += status.get("VmRSS", 0)
+                self.children_peak_kb = max(self.children_peak_kb, status.get("VmHWM", 0))
+            self.peak_kb = max(self.peak_kb, total)
+            if self._stop.wait(self.interval):
+                return
+
+    def peak_mb(self) -> float:
+        """The largest sum seen, or this process's own exact peak if that is larger."""
+        return max(self.peak_kb / 1024, _max_rss_mb(resource.RUSAGE_SELF))
+
+
 def dbt_node_times(home: Home, top: int = 8) -> list[tuple[str, float]]:
     """The slowest dbt nodes of the last build in this home (from target/run_results.json)."""
     for path in (home.root / "dbt" / "target" / "run_results.json", DBT_PROJECT_DIR / "target" / "run_results.json"):
@@ -731,7 +805,8 @@ def print_report(result: dict, console: Console) -> None:
     table.add_row("floor: one DuckDB query (s)", _fmt(result["reference_s"], 3), "")
     table.add_row("floor: GB18030 → UTF-8 first (s, not counted)", _fmt(result["transcode_s"], 3), "")
     table.add_row("ratio pipeline / floor", _fmt(result["ratio"], 1), "≤ 8" if big else "")
-    table.add_row("peak RSS, this process + largest child (MB)", _fmt(result["peak_rss_mb"], 0), "≤ 6144" if big else "≤ 2048" if mid else "")
+    table.add_row("peak RSS, this process and its children at once (MB)", _fmt(result["peak_rss_mb"], 0), "≤ 6144" if big else "≤ 2048" if mid else "")
+    table.add_row("  … this process alone / largest child alone (MB)", f"{_fmt(result['peak_rss_self_mb'], 0)} / {_fmt(result['peak_rss_children_mb'], 0)}", "")
     table.add_row("night with no new input (s)", _fmt(result.get("no_input_s")), "≤ 8")
     table.add_row("one new submission on top (s)", _fmt(result.get("incremental_s")), "≤ 20 % of the full run")
     if result.get("incremental_share") is not None:
@@ -805,9 +880,9 @@ def run_bench(
         home = Home(home_root).ensure()
         rss_before = _max_rss_mb(resource.RUSAGE_SELF)
 
-        full = run_night(home, AS_OF, profile=root / "pipeline.prof" if profile else None)
+        with TreeMemory() as memory:
+            full = run_night(home, AS_OF, profile=root / "pipeline.prof" if profile else None)
         rss_self = _max_rss_mb(resource.RUSAGE_SELF)
-        rss_children = _max_rss_mb(resource.RUSAGE_CHILDREN)
         floor = run_reference(home, root / "floor-utf8")
         comparison = compare(home, floor)
         result.update(
@@ -829,9 +904,9 @@ def run_bench(
             transcode_s=round(floor.transcode_seconds, 3),
             reference_counts_transcode=False,
             ratio=round(full.seconds / floor.seconds, 1) if floor.seconds else None,
-            peak_rss_mb=round(rss_self + rss_children),
+            peak_rss_mb=round(memory.peak_mb()),
             peak_rss_self_mb=round(rss_self),
-            peak_rss_children_mb=round(rss_children),
+            peak_rss_children_mb=round(memory.children_peak_kb / 1024),
             rss_before_pipeline_mb=round(rss_before),
             agree=comparison.agree,
             pipeline_products=comparison.pipeline_products,

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor  # noqa: E402
-from dagster_dbt import DbtCliResource  # noqa: E402
 
 from orchestration.ingest.assets import ingest_company_submissions, ingest_factors  # noqa: E402
 from orchestration.ingest.shipments import ingest_shipments, shipment_feedback  # noqa: E402
 from orchestration.operations.schedules import landing_sensor, nightly_schedule  # noqa: E402
 from orchestration.publish.assets import release, submission_feedback  # noqa: E402
 from orchestration.resources import PcfSettings  # noqa: E402
-from orchestration.transform.assets import pcf_dbt_models  # noqa: E402
-from orchestration.transform.project import dbt_project  # noqa: E402
+from orchestration.transform.assets import pcf_dbt_models, venv_dbt  # noqa: E402
 from orchestration.validate.drift import drift_gate  # noqa: E402
 from orchestration.validate.checks import dataset_suite_names, model_names, suite_check  # noqa: E402
 
@@ -46,7 +42,7 @@ defs = Definitions(
     schedules=[nightly_schedule(nightly_job)],
     sensors=[landing_sensor(nightly_job)],
     resources={
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))),
+        "dbt": venv_dbt(),
         "settings": PcfSettings(),
     },
 )

@@ -539,6 +539,22 @@ def to_pact_v3(rows: Iterable[Mapping[str, Any]], created: str) -> tuple[dict[st
     return _export(rows, created, _footprint_v3)
 
 
+def skipped_summary(label: str, skipped: Mapping[str, str], examples: int = 3) -> str:
+    """One line for the run log about the rows an export left out: how many, why, and a few ids.
+
+    A release can leave out thousands of footprints for the same reason (no CPC code); one line
+    each would bury the log, and a reader needs the count and the reason, then the list if at all.
+    """
+    reasons: dict[str, list[str]] = {}
+    for footprint_id, why in skipped.items():
+        reasons.setdefault(why, []).append(footprint_id)
+    parts = [
+        f"{len(ids):,} × {why} (e.g. {', '.join(sorted(ids)[:examples])})"
+        for why, ids in sorted(reasons.items(), key=lambda item: (-len(item[1]), item[0]))
+    ]
+    return f"{label}: {len(skipped):,} footprint(s) left out: " + "; ".join(parts)
+
+
 def pact_json_bytes(payload: Mapping[str, Any]) -> bytes:
     """The bytes of a PACT export file: UTF-8, two-space indent, key order as built, final newline."""
     return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -277,8 +277,8 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
     extra: dict[str, bytes] = {}
     for version, export in (("v2", pact.to_pact_v2), ("v3", pact.to_pact_v3)):
         payload, skipped = export(footprint_rows, created)
-        for footprint_id, why in skipped.items():
-            context.log.warning(f"PACT {version}: {footprint_id} left out: {why}")
+        if skipped:
+            context.log.warning(pact.skipped_summary(f"PACT {version}", skipped))
         extra[f"pact/product_footprints.{version}.json"] = pact.pact_json_bytes(payload)
     suites = load_results(home, dataset_suite_names(model_names()) + [BOUNDARY_SUITE])
     tests = dbt_test_results(home)

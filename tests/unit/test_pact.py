@@ -25,6 +25,7 @@ from orchestration.pact import (
     parse_pact,
     province_subdivision,
     read_pact_file,
+    skipped_summary,
     to_pact_v2,
     to_pact_v3,
 )
@@ -298,6 +299,15 @@ def test_rows_pact_cannot_hold_are_skipped_with_a_reason() -> None:
     assert ">= 0" in skipped[negative["product_footprint_id"]]
     payload_v3, skipped_v3 = to_pact_v3([no_cpc], CREATED)  # 3.x does not need a CPC code
     assert skipped_v3 == {} and len(payload_v3["data"]) == 1
+
+
+def test_the_run_log_gets_one_line_per_export_with_counts_and_examples() -> None:
+    skipped = {f"fp-{i:02d}": "no cpc_code" for i in range(12)} | {"fp-x": "negative footprint"}
+    line = skipped_summary("PACT v2", skipped)
+    assert line == (
+        "PACT v2: 13 footprint(s) left out: 12 × no cpc_code (e.g. fp-00, fp-01, fp-02); "
+        "1 × negative footprint (e.g. fp-x)"
+    )
 
 
 def test_export_is_deterministic_and_sorted() -> None:
