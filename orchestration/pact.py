@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import orjson
+
 from orchestration.inputs import BOUNDARY_STAGES, LIFECYCLE_STAGES
 from orchestration.problems import FileRejected
 
@@ -556,8 +558,14 @@ def skipped_summary(label: str, skipped: Mapping[str, str], examples: int = 3) -
 
 
 def pact_json_bytes(payload: Mapping[str, Any]) -> bytes:
-    """The bytes of a PACT export file: UTF-8, two-space indent, key order as built, final newline."""
-    return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """The bytes of a PACT export file: UTF-8, two-space indent, key order as built, final newline.
+
+    Written by orjson: the same bytes as `json.dumps(payload, ensure_ascii=False, indent=2)` for
+    what an export holds (strings, integers, booleans, null and `primaryDataShare`), except that
+    a number below 1e-4 has no exponent; the standard library's indenting encoder is pure Python
+    and takes ten times as long (about 20 s for the 150,000 footprints of a 10M-line night).
+    """
+    return orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def decimal_string(value: Any, significant: int = SIGNIFICANT_DIGITS) -> str:
@@ -569,7 +577,11 @@ def decimal_string(value: Any, significant: int = SIGNIFICANT_DIGITS) -> str:
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{value!r} is not a finite number")
-    exact = Decimal(repr(number))
+    shortest = repr(number)
+    if "e" not in shortest and len(shortest) <= significant:  # at most `significant` digits: as is
+        text = shortest[:-2] if shortest.endswith(".0") else shortest
+        return "0" if text in ("-0", "0") else text
+    exact = Decimal(shortest)
     if exact.is_zero():
         return "0"
     if len(exact.as_tuple().digits) > significant:

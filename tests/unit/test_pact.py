@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -520,6 +521,35 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
 def test_decimal_string(value: float, text: str) -> None:
     assert decimal_string(value) == text
     assert "e" not in text.lower()
+
+
+def _decimal_string_by_decimal(number: float, significant: int = 12) -> str:
+    """The rounding rule spelled out with Decimal alone, for comparison with the fast path."""
+    exact = Decimal(repr(number))
+    if exact.is_zero():
+        return "0"
+    if len(exact.as_tuple().digits) > significant:
+        exact = exact.quantize(Decimal(1).scaleb(exact.adjusted() - significant + 1), rounding=ROUND_HALF_EVEN)
+    text = format(exact.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def test_decimal_string_short_values_agree_with_the_decimal_rule() -> None:
+    generator = random.Random(7)
+    values = [0.0, -0.0, 1.0, -1.0, 100.0, 0.5, -0.25, 1e15, 123456.789, 99999999999.0, 0.00012]
+    values += [round(generator.uniform(-1e6, 1e6), generator.randint(0, 8)) for _ in range(5000)]
+    values += [generator.uniform(-1e3, 1e3) * 10 ** generator.randint(-12, 12) for _ in range(5000)]
+    for value in values:
+        assert decimal_string(value) == _decimal_string_by_decimal(value), value
+
+
+def test_pact_file_bytes_are_the_standard_library_indented_json() -> None:
+    rows = [product_row(i) for i in range(1, 6)] + [product_row(9, product_name="名称\u2028 \"quoted\" \\ tab\t 😀")]
+    for export in (to_pact_v2, to_pact_v3):
+        payload = export(rows, CREATED)[0]
+        assert pact_json_bytes(payload) == (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def test_decimal_string_refuses_non_finite() -> None:
