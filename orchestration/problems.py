@@ -72,6 +72,7 @@ _REASONS: tuple[Reason, ...] = (
     Reason("SUPPLIER_NOT_AVAILABLE", "The supplier product '{value}' has no footprint that can be used: it was rejected or depends on a rejected product.", "供应商产品“{value}”没有可用的碳足迹：该产品被拒绝，或其依赖的产品被拒绝。"),
     Reason("UNKNOWN_SUPPLIER_PRODUCT", "The supplier product '{value}' has no accepted submission covering this period.", "供应商产品“{value}”没有覆盖本报告期的已接受报送。"),
     Reason("SUPPLIER_CYCLE", "Product {product} is part of a supplier cycle: {value}. Products on a cycle are not published.", "产品 {product} 处于供应链循环中：{value}。循环中的产品不予发布。"),
+    Reason("PACT_NO_BIOGENIC_TOTAL", "The PACT footprint of product {product} gives no total including biogenic uptake ({value}). Releases publish both totals, so the product is not published; send the footprint again with it.", "产品 {product} 的 PACT 碳足迹未给出含生物源吸收的总量（{value}）。发布数据须包含两项总量，因此该产品不予发布；请补充该项后重新报送。"),
     Reason("GWP_BASIS_MISMATCH", "Factor {value} is given as CO2e on {expected}, not on this run's GWP set.", "因子 {value} 的CO2当量基于 {expected}，与本次计算采用的GWP不一致。", WARNING),
     Reason("OUT_OF_PLAUSIBLE_RANGE", "The footprint {value} kgCO2e per {unit} is outside the plausible range {expected} for its category; it is held back for review.", "碳足迹 {value} kgCO2e/{unit} 超出该类别的合理范围 {expected}，暂不发布，待复核。"),
     Reason("SUPERSEDED", "A later submission ({value}) replaces this product and period.", "该产品本报告期已被后续报送（{value}）替代。", WARNING),

@@ -86,6 +86,20 @@ product_level as (
 
     union all
 
+    -- PACT 2.x makes the total including biogenic uptake optional; a release cannot publish without it
+    select
+        products.submission_id,
+        null,
+        null,
+        products.product_key,
+        null,
+        'PACT_NO_BIOGENIC_TOTAL',
+        json_object('value', 'pCfIncludingBiogenic (2.x) / pcfIncludingBiogenicUptake (3.x)')
+    from products
+    where products.source_kind = 'pact' and products.pact_pcf_incl_biogenic_kgco2e_per_unit is null
+
+    union all
+
     select
         footprints.submission_id,
         null,
