@@ -9,7 +9,7 @@ built by the dbt model int_factor_versions from the accepted rows kept here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -165,8 +165,13 @@ def _validate_rows(connection: duckdb.DuckDBPyConnection, release_id: str, relea
 BOUNDARY_SUITE = "factor_release_rows"
 
 
-def _expectation_problems(connection: duckdb.DuckDBPyConnection, home: Home) -> list[Problem]:
-    """The release's rows, typed, through the GX suite at the factor boundary."""
+def _expectation_problems(connection: duckdb.DuckDBPyConnection, home: Home, release_id: str) -> list[Problem]:
+    """The release's rows, typed, through the GX suite at the factor boundary.
+
+    The result is kept per release (validation/factor_release_rows/<release_id>.json): a product
+    release's validation report shows the results of the factor releases it is built from, never
+    those of whichever release happened to be read last.
+    """
     from orchestration.validate.checks import save_result
     from orchestration.validate.gx import run_suite
 
@@ -180,7 +185,7 @@ def _expectation_problems(connection: duckdb.DuckDBPyConnection, home: Home) -> 
                   try_cast(uncertainty_gsd as double) as uncertainty_gsd, status
            from incoming_factor_rows"""
     ).fetch_arrow_table()
-    result = run_suite(BOUNDARY_SUITE, typed)
+    result = replace(run_suite(BOUNDARY_SUITE, typed), batch=release_id)
     save_result(home, result)
     return [
         Problem("RELEASE_EXPECTATION_FAILED", column=outcome.column, details={"value": outcome.description_en})
@@ -212,7 +217,7 @@ def ingest_release(connection: duckdb.DuckDBPyConnection, home: Home, folder: Pa
             [sorted(in_effect)],
         )
         row_problems = _validate_rows(connection, release_id, metadata["release_type"])
-        problems = [p.as_dict() for p in list(read.warnings) + _expectation_problems(connection, home)] + row_problems
+        problems = [p.as_dict() for p in list(read.warnings) + _expectation_problems(connection, home, release_id)] + row_problems
     except FileRejected as rejected:
         problems = [rejected.problem.as_dict()]
     rejected_whole = any(p["severity"] == "error" for p in problems)

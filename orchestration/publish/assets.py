@@ -280,7 +280,10 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
         if skipped:
             context.log.warning(pact.skipped_summary(f"PACT {version}", skipped))
         extra[f"pact/product_footprints.{version}.json"] = pact.pact_json_bytes(payload)
-    suites = load_results(home, dataset_suite_names(model_names()) + [BOUNDARY_SUITE])
+    suites = load_results(
+        home, dataset_suite_names(model_names()),
+        batches={BOUNDARY_SUITE: [release["release_id"] for release in inputs.factor_releases]},
+    )
     tests = dbt_test_results(home)
     drift = drift_test_result(home)
     if drift:

@@ -8,6 +8,8 @@ under $PCF_HOME/validation/ so the release carries the report of the checks that
 
 
 import json
+from collections.abc import Mapping
+from pathlib import Path
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
@@ -22,19 +24,23 @@ def results_dir(home: Home):
     return home.root / "validation"
 
 
-def save_result(home: Home, result: SuiteResult) -> None:
+def result_path(home: Home, suite_name: str, batch: str | None = None) -> Path:
+    """validation/<suite>.json, or validation/<suite>/<batch>.json for a suite run once per batch."""
     folder = results_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{result.suite_name}.json").write_text(result.to_json(), encoding="utf-8")
+    return home.inside(folder / f"{suite_name}.json" if batch is None else folder / suite_name / f"{batch}.json")
 
 
-def load_results(home: Home, names: list[str]) -> list[SuiteResult]:
-    found = []
-    for name in names:
-        path = results_dir(home) / f"{name}.json"
-        if path.exists():
-            found.append(SuiteResult.from_dict(json.loads(path.read_text(encoding="utf-8"))))
-    return found
+def save_result(home: Home, result: SuiteResult) -> None:
+    path = result_path(home, result.suite_name, result.batch)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(result.to_json(), encoding="utf-8")
+
+
+def load_results(home: Home, names: list[str], batches: Mapping[str, list[str]] | None = None) -> list[SuiteResult]:
+    """The saved results of the suites `names`, and of each listed batch of the suites in `batches`."""
+    paths = [result_path(home, name) for name in names]
+    paths += [result_path(home, name, batch) for name, listed in (batches or {}).items() for batch in listed]
+    return [SuiteResult.from_dict(json.loads(path.read_text(encoding="utf-8"))) for path in paths if path.exists()]
 
 
 def validate_table(home: Home, table_name: str, suite_name: str | None = None) -> SuiteResult:

@@ -118,6 +118,7 @@ class SuiteResult:
     statistics: dict[str, int]
     results: list[ExpectationOutcome]
     row_count: int | None = None
+    batch: str | None = None  # which batch, when one suite checks several (a factor release id)
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
@@ -149,7 +150,7 @@ class SuiteResult:
             "statistics": dict(self.statistics),
             "row_count": self.row_count,
             "results": [outcome.to_dict() for outcome in self.results],
-        }
+        } | ({"batch": self.batch} if self.batch is not None else {})
 
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, no NaN): same data and suite, same string."""
@@ -164,6 +165,7 @@ class SuiteResult:
             statistics=dict(data["statistics"]),
             results=[ExpectationOutcome.from_dict(item) for item in data["results"]],
             row_count=data.get("row_count"),
+            batch=data.get("batch"),
         )
 
 

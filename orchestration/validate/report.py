@@ -139,9 +139,15 @@ def _badge(success: bool, blocking: bool) -> str:
     return '<span class="badge warn">WARN 警告</span>'
 
 
-def _anchor(suite_name: str) -> str:
-    """In-page anchor id for a suite (ids stay ASCII-safe)."""
-    return "suite-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in suite_name)
+def _anchor(suite: SuiteResult) -> str:
+    """In-page anchor id for a suite's result (ids stay ASCII-safe)."""
+    name = suite.suite_name if suite.batch is None else f"{suite.suite_name}-{suite.batch}"
+    return "suite-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)
+
+
+def _suite_title(suite: SuiteResult) -> str:
+    """`<suite>`, followed by the batch it checked when the suite runs once per batch."""
+    return f"<code>{_e(suite.suite_name)}</code>" + ("" if suite.batch is None else f" · <code>{_e(suite.batch)}</code>")
 
 
 def _value_text(value: Any) -> str:
@@ -205,8 +211,8 @@ def _suite_section(suite: SuiteResult) -> str:
     warnings = len(suite.warnings)
     rows_text = "unknown" if suite.row_count is None else f"{suite.row_count:,}"
     lines = [
-        f'<section id="{_e(_anchor(suite.suite_name))}">',
-        f"<h3><code>{_e(suite.suite_name)}</code> {_badge(suite.success, blocking > 0)}</h3>",
+        f'<section id="{_e(_anchor(suite))}">',
+        f"<h3>{_suite_title(suite)} {_badge(suite.success, blocking > 0)}</h3>",
         (
             f'<p class="meta">Rows validated 校验行数: {_e(rows_text)} · expectations 期望: '
             f"{_e(stats.get('evaluated_expectations', len(suite.results)))}, passed 通过: "
@@ -330,7 +336,7 @@ def render_validation_html(title: str, suites: list[SuiteResult], tests: list[di
     normalized = normalize_tests(tests)
     summary = summarize(suites, normalized)
     toc = "".join(
-        f'<li><a href="#{_e(_anchor(suite.suite_name))}"><code>{_e(suite.suite_name)}</code></a> '
+        f'<li><a href="#{_e(_anchor(suite))}">{_suite_title(suite)}</a> '
         f"{_badge(suite.success, bool(suite.blocking_failures))}</li>"
         for suite in suites
     )

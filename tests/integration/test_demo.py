@@ -96,6 +96,22 @@ def test_the_bad_factor_release_is_rejected_and_the_others_taken(demo):
         assert report["status"] == ("rejected" if folder.name.endswith("-bad") else "accepted"), folder.name
 
 
+def test_validation_report_shows_the_factor_releases_in_use_not_the_rejected_one(demo):
+    """The boundary suite is kept per factor release: the report of a product release shows the
+    releases it is built from, each named, and a rejected release's failures are not counted."""
+    home, _, second = demo
+    validation = json.loads((home.publish / "releases" / second.release_id / "validation" / "results.json").read_text())
+    boundary = {suite["batch"]: suite for suite in validation["suites"] if suite["suite_name"] == "factor_release_rows"}
+    in_use = sorted(folder.name for folder in (DEMO_LANDING / "factors").iterdir() if not folder.name.endswith("-bad"))
+    assert sorted(boundary) == in_use
+    assert all(suite["success"] for suite in boundary.values())
+    assert validation["summary"]["expectations_failed_blocking"] == 0
+    page = (home.publish / "releases" / second.release_id / "validation" / "index.html").read_text()
+    assert all(f"<code>{release_id}</code>" in page for release_id in in_use)
+    assert "SD-PCF-2026.3-bad" not in page
+    assert (home.root / "validation" / "factor_release_rows" / "SD-PCF-2026.3-bad.json").is_file()  # kept for the operator
+
+
 def test_release_has_the_pilot_in_miniature(demo):
     home, _, second = demo
     public = release_rows(home, second.release_id, "product_footprints")  # the public release holds public products only
