@@ -2,6 +2,8 @@
 
 
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -63,7 +65,27 @@ def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
     with scoped_environ(dbt_env(home, settings.as_of_date().isoformat(), settings.gwp())):
-        yield from dbt.cli(dbt_build_args(), context=context, target_path=home.root / "dbt" / "target").stream()
+        invocation = dbt.cli(dbt_build_args(), context=context, target_path=home.root / "dbt" / "target")
+        yield from events_then_stop(invocation.stream(), invocation.process)
+
+
+def events_then_stop(events: Iterator[Any], process: subprocess.Popen, grace_s: float = 10.0) -> Iterator[Any]:
+    """dbt's events; when the step stops reading them early (an error, a cancelled run), dbt stops too.
+
+    Left running, a dbt build whose output nobody reads blocks on the full pipe and keeps the
+    warehouse locked, so the next night cannot open it. dbt cancels its queries on SIGINT; after
+    `grace_s` seconds it is killed.
+    """
+    try:
+        yield from events
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @contextmanager
