@@ -14,7 +14,6 @@ from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
-
 from packaging.version import Version
 
 from orchestration.resources import PcfSettings
