@@ -709,6 +709,13 @@ def _status_kb(pid: int, *fields: str) -> dict[str, int]:
     return out
 
 
+def _command(pid: int) -> bytes | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+
+
 def _descendants(root: int) -> list[int]:
     """Running descendants of `root`, from the parent ids in /proc/*/stat."""
     parents: dict[int, int] = {}
@@ -732,7 +739,8 @@ class TreeMemory:
     fork — so adding it to this process's peak counts the pipeline twice. The sampler adds the
     resident sets of the whole tree every `interval` seconds and keeps the largest sum; this
     process's exact peak (`ru_maxrss`) is a lower bound for it, and each child's own peak after
-    its `exec` (`VmHWM`) is kept too.
+    its `exec` (`VmHWM`) is kept too. A child caught between its fork and its `exec` (same command
+    line as this process) shares this process's pages and is not added.
     """
 
     def __init__(self, interval: float = 0.05):
@@ -752,9 +760,12 @@ class TreeMemory:
 
     def _run(self) -> None:
         me = os.getpid()
+        own_command = _command(me)
         while True:
             total = _status_kb(me, "VmRSS").get("VmRSS", 0)
             for pid in _descendants(me):
+                if _command(pid) == own_command:
+                    continue  # forked, not yet exec'd: its resident set is this process's, shared
                 status = _status_kb(pid, "VmRSS", "VmHWM")
                 total += status.get("VmRSS", 0)
                 self.children_peak_kb = max(self.children_peak_kb, status.get("VmHWM", 0))

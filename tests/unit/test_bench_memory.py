@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import subprocess
 import sys
+import time
 
 from orchestration.bench import TreeMemory
 
@@ -41,4 +44,20 @@ def test_a_child_is_not_charged_with_its_parents_memory():
 
     assert memory.children_peak_kb / 1024 < 150
     assert memory.peak_mb() >= 300
+    del ballast
+
+
+def test_a_fork_that_has_not_run_a_program_yet_is_not_counted_twice():
+    ballast = bytearray(300 * 1024 * 1024)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    with TreeMemory(interval=0.02) as memory:
+        child = os.fork()
+        if child == 0:  # the pages are the parent's until written: nothing of its own to add
+            time.sleep(0.3)
+            os._exit(0)
+        os.waitpid(child, 0)
+
+    own_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert memory.peak_kb / 1024 < own_peak_mb + 100
     del ballast
