@@ -747,6 +747,7 @@ class TreeMemory:
         self.interval = interval
         self.peak_kb = 0
         self.children_peak_kb = 0
+        self.timeline: list[tuple[float, int, int]] = []  # (seconds, this process kB, children kB), about one a second
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
 
@@ -761,21 +762,37 @@ class TreeMemory:
     def _run(self) -> None:
         me = os.getpid()
         own_command = _command(me)
+        started = time.perf_counter()
         while True:
-            total = _status_kb(me, "VmRSS").get("VmRSS", 0)
+            own = _status_kb(me, "VmRSS").get("VmRSS", 0)
+            children = 0
             for pid in _descendants(me):
                 if _command(pid) == own_command:
                     continue  # forked, not yet exec'd: its resident set is this process's, shared
                 status = _status_kb(pid, "VmRSS", "VmHWM")
-                total += status.get("VmRSS", 0)
+                children += status.get("VmRSS", 0)
                 self.children_peak_kb = max(self.children_peak_kb, status.get("VmHWM", 0))
-            self.peak_kb = max(self.peak_kb, total)
+            self.peak_kb = max(self.peak_kb, own + children)
+            seconds = time.perf_counter() - started
+            if not self.timeline or seconds - self.timeline[-1][0] >= 1.0:
+                self.timeline.append((round(seconds, 1), own, children))
             if self._stop.wait(self.interval):
                 return
 
     def peak_mb(self) -> float:
         """The largest sum seen, or this process's own exact peak if that is larger."""
         return max(self.peak_kb / 1024, _max_rss_mb(resource.RUSAGE_SELF))
+
+
+def _peak_time(timeline: list[tuple[float, int, int]]) -> float | None:
+    """Seconds into the run of the largest once-a-second sample (where the peak roughly was)."""
+    return max(timeline, key=lambda sample: sample[1] + sample[2])[0] if timeline else None
+
+
+def _write_timeline(path: Path, timeline: list[tuple[float, int, int]]) -> None:
+    """The run's memory, about once a second, for a kept workdir: seconds, this process MB, children MB."""
+    lines = ["seconds,pipeline_mb,children_mb"] + [f"{t},{own // 1024},{kids // 1024}" for t, own, kids in timeline]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def dbt_node_times(home: Home, top: int = 8) -> list[tuple[str, float]]:
@@ -916,6 +933,7 @@ def run_bench(
             reference_counts_transcode=False,
             ratio=round(full.seconds / floor.seconds, 1) if floor.seconds else None,
             peak_rss_mb=round(memory.peak_mb()),
+            peak_rss_at_s=_peak_time(memory.timeline),
             peak_rss_self_mb=round(rss_self),
             peak_rss_children_mb=round(memory.children_peak_kb / 1024),
             rss_before_pipeline_mb=round(rss_before),
@@ -931,6 +949,8 @@ def run_bench(
             dbt_slowest=dbt_node_times(home),
             profiled=profile,
         )
+        if not temporary:
+            _write_timeline(root / "memory.csv", memory.timeline)
         if profile:
             result["profile_top"] = profile_top(root / "pipeline.prof")
         if incremental:

@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import dbt_build_args, dbt_env, dbt_project
+from orchestration.warehouse import activity_row_count
 
 
 class VenvDbtCliResource(DbtCliResource):
@@ -63,7 +64,8 @@ class PcfDbtTranslator(DagsterDbtTranslator):
 def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PcfSettings):
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
-    with scoped_environ(dbt_env(home, settings.as_of_date().isoformat(), settings.gwp())):
+    environment = dbt_env(home, settings.as_of_date().isoformat(), settings.gwp(), activity_row_count(home.root))
+    with scoped_environ(environment):
         invocation = dbt.cli(dbt_build_args(), context=context, target_path=home.root / "dbt" / "target")
         yield from events_then_stop(invocation.stream(), invocation.process)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from orchestration.home import DBT_PROJECT_DIR, Home
-from orchestration.warehouse import duckdb_memory_limit
+from orchestration.warehouse import dbt_memory_limit
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -30,13 +30,14 @@ def dbt_build_args() -> list[str]:
     return ["build", "--exclude-resource-type", "unit_test"]
 
 
-def dbt_env(home: Home, as_of: str, gwp_set: str) -> dict[str, str]:
-    """Environment for a dbt invocation against the home's warehouse for one run."""
+def dbt_env(home: Home, as_of: str, gwp_set: str, activity_rows: int = 0) -> dict[str, str]:
+    """Environment for a dbt invocation against the home's warehouse for one run (`activity_rows`:
+    the rows of raw.submission_rows, which size DuckDB's memory ceiling inside dbt)."""
     return {
         "PCF_DUCKDB_PATH": str(home.duckdb),
         "PCF_DBT_AS_OF": as_of,
         "PCF_DBT_GWP_SET": gwp_set,
-        "PCF_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),  # the pipeline's own ceiling, for dbt too
+        "PCF_DBT_MEMORY_LIMIT": dbt_memory_limit(activity_rows),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from orchestration.definitions import defs, fast_job, nightly_job
 from orchestration.home import Home
 from orchestration.transform.project import dbt_build_args, dbt_env
+from orchestration.warehouse import dbt_memory_limit
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
 EXPECTED_ASSETS = {
@@ -64,6 +67,17 @@ def test_dbt_arguments_and_environment_are_pure_functions():
     assert env["PCF_DUCKDB_PATH"] == "/srv/pcf/pcf.duckdb"
     assert (env["PCF_DBT_AS_OF"], env["PCF_DBT_GWP_SET"]) == ("2026-01-15", "AR5")
     assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
+    assert env["PCF_DBT_MEMORY_LIMIT"] == "1GB"
+
+
+@pytest.mark.parametrize(
+    ("rows", "limit"), [(0, "1GB"), (1_000_000, "1GB"), (4_000_000, "1GB"), (5_000_000, "2GB"), (10_000_000, "3GB"), (10**9, "3GB")]
+)
+def test_dbt_memory_ceiling_grows_with_the_warehouse(rows, limit, monkeypatch):
+    monkeypatch.delenv("PCF_DBT_MEMORY_LIMIT", raising=False)
+    assert dbt_memory_limit(rows) == limit
+    monkeypatch.setenv("PCF_DBT_MEMORY_LIMIT", "700MB")
+    assert dbt_memory_limit(rows) == "700MB"
 
 
 def test_fast_job_keeps_every_asset_and_only_the_checks_of_what_leaves():
