@@ -747,6 +747,7 @@ class TreeMemory:
         self.interval = interval
         self.peak_kb = 0
         self.children_peak_kb = 0
+        self.peak_parts: tuple[int, list[tuple[int, str, int]]] = (0, [])  # at the peak: own kB, (pid, command, kB)
         self.timeline: list[tuple[float, int, int]] = []  # (seconds, this process kB, children kB), about one a second
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
@@ -766,13 +767,18 @@ class TreeMemory:
         while True:
             own = _status_kb(me, "VmRSS").get("VmRSS", 0)
             children = 0
+            counted: list[tuple[int, str, int]] = []
             for pid in _descendants(me):
-                if _command(pid) == own_command:
+                command = _command(pid)
+                if command == own_command:
                     continue  # forked, not yet exec'd: its resident set is this process's, shared
                 status = _status_kb(pid, "VmRSS", "VmHWM")
                 children += status.get("VmRSS", 0)
+                counted.append((pid, (command or b"").replace(b"\0", b" ").decode(errors="replace")[:100], status.get("VmRSS", 0)))
                 self.children_peak_kb = max(self.children_peak_kb, status.get("VmHWM", 0))
-            self.peak_kb = max(self.peak_kb, own + children)
+            if own + children > self.peak_kb:
+                self.peak_kb = own + children
+                self.peak_parts = (own, counted)
             seconds = time.perf_counter() - started
             if not self.timeline or seconds - self.timeline[-1][0] >= 1.0:
                 self.timeline.append((round(seconds, 1), own, children))
@@ -934,6 +940,10 @@ def run_bench(
             ratio=round(full.seconds / floor.seconds, 1) if floor.seconds else None,
             peak_rss_mb=round(memory.peak_mb()),
             peak_rss_at_s=_peak_time(memory.timeline),
+            peak_rss_parts={
+                "pipeline_mb": memory.peak_parts[0] // 1024,
+                "children": [[command, kb // 1024] for _, command, kb in memory.peak_parts[1]],
+            },
             peak_rss_self_mb=round(rss_self),
             peak_rss_children_mb=round(memory.children_peak_kb / 1024),
             rss_before_pipeline_mb=round(rss_before),
