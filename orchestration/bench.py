@@ -917,6 +917,7 @@ def run_bench(
         with TreeMemory() as memory:
             full = run_night(home, AS_OF, profile=root / "pipeline.prof" if profile else None)
         rss_self = _max_rss_mb(resource.RUSAGE_SELF)
+        peak_rss = memory.peak_mb()  # now: the floor below runs in this process and has a peak of its own
         floor = run_reference(home, root / "floor-utf8")
         comparison = compare(home, floor)
         result.update(
@@ -938,7 +939,7 @@ def run_bench(
             transcode_s=round(floor.transcode_seconds, 3),
             reference_counts_transcode=False,
             ratio=round(full.seconds / floor.seconds, 1) if floor.seconds else None,
-            peak_rss_mb=round(memory.peak_mb()),
+            peak_rss_mb=round(peak_rss),
             peak_rss_at_s=_peak_time(memory.timeline),
             peak_rss_parts={
                 "pipeline_mb": memory.peak_parts[0] // 1024,
