@@ -641,18 +641,33 @@ def run_night(home: Home, as_of: date, quiet: bool = True, profile: Path | None 
     return Night(round(seconds, 3), outcome.exit_code, steps, outcome.errors, outcome.failed_checks, lingering, stopped)
 
 
-def _dbt_children() -> list[int]:
-    """Running child processes of this one that are dbt (from /proc; empty where there is none)."""
-    me, out = str(os.getpid()), []
+def _processes() -> dict[int, tuple[int, str]]:
+    """Every running process: pid → (parent pid, state letter), from /proc/*/stat."""
+    found: dict[int, tuple[int, str]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            command = (stat.parent / "cmdline").read_bytes()
-        except OSError:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            found[int(stat.parent.name)] = (int(parent), state)
+        except (OSError, ValueError):
             continue
-        if fields[1] == me and fields[0] != "Z" and b"dbt" in command:
-            out.append(int(stat.parent.name))
-    return out
+    return found
+
+
+def _command(pid: int) -> bytes | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+
+
+def _dbt_children() -> list[int]:
+    """Running child processes of this one that are dbt (from /proc; empty where there is none)."""
+    me = os.getpid()
+    return [
+        pid
+        for pid, (parent, state) in _processes().items()
+        if parent == me and state != "Z" and b"dbt" in (_command(pid) or b"")
+    ]
 
 
 def wait_for_dbt(timeout: float = 60.0) -> tuple[float, bool]:
@@ -709,21 +724,9 @@ def _status_kb(pid: int, *fields: str) -> dict[str, int]:
     return out
 
 
-def _command(pid: int) -> bytes | None:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-
-
 def _descendants(root: int) -> list[int]:
-    """Running descendants of `root`, from the parent ids in /proc/*/stat."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
+    """Running descendants of `root`."""
+    parents = {pid: parent for pid, (parent, _) in _processes().items()}
     found, frontier = [], {root}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier}

@@ -133,14 +133,12 @@ def dbt_memory_limit(activity_rows: int) -> str:
 
 def activity_row_count(home: Path) -> int:
     """Rows in raw.submission_rows (0 before the first night)."""
-    path = duckdb_path(home)
-    if not path.exists():
+    if not duckdb_path(home).exists():
         return 0
-    with duckdb.connect(str(path), read_only=True) as connection:
-        found = connection.execute(
-            "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'submission_rows'"
-        ).fetchall()[0][0]
-        return connection.execute("select count(*) from raw.submission_rows").fetchall()[0][0] if found else 0
+    with connect(home, read_only=True) as connection:
+        if not table_exists(connection, "raw", "submission_rows"):
+            return 0
+        return connection.execute("select count(*) from raw.submission_rows").fetchall()[0][0]
 
 
 @contextmanager

@@ -57,8 +57,10 @@ nodes as (
         end as direct_dqr_weighted_per_unit,
         products.has_ingest_errors
             or row_problems.product_period_key is not null
-            or (products.source_kind = 'pact' and products.pact_pcf_excl_biogenic_kgco2e_per_unit is null)
-            or (products.source_kind = 'pact' and products.pact_pcf_incl_biogenic_kgco2e_per_unit is null)
+            or (products.source_kind = 'pact' and (
+                products.pact_pcf_excl_biogenic_kgco2e_per_unit is null
+                or products.pact_pcf_incl_biogenic_kgco2e_per_unit is null
+            ))
             as has_own_problem
     from products
     left join direct using (product_period_key)
