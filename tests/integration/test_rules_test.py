@@ -1,0 +1,108 @@
+"""The `rules` generic test (models/tests/generic/rules.sql) run by dbt on a real DuckDB file.
+
+A throwaway dbt project uses the repository's generic tests. Its seed `things` breaks every kind of
+rule once; the stored failures of the test must name each broken rule with the rows that break it,
+and a table that keeps every rule must pass.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from orchestration.home import DBT_PROJECT_DIR
+
+PROJECT = """
+name: rules_check
+version: "1.0"
+profile: rules_check
+seed-paths: [seeds]
+test-paths: [tests]
+macro-paths: [macros]
+"""
+
+PROFILES = """
+rules_check:
+  target: dev
+  outputs:
+    dev: {type: duckdb, path: "{path}", threads: 1}
+"""
+
+SCHEMA = """
+version: 2
+seeds:
+  - name: kinds
+  - name: {name}
+    data_tests:
+      - rules:
+          name: {name}_rules
+          config: {{store_failures: true}}
+          arguments:
+            not_null: [code, amount]
+            unique: [code, "code || '|' || kind"]
+            accepted_values:
+              kind: [a, "b'c"]
+              grade: [1, 2, 3]
+            relationships:
+              kind: {{to: ref('kinds'), field: kind}}
+            expressions:
+              amount_not_negative: "amount >= 0"
+"""
+
+KINDS = "kind\na\nb'c\n"
+# Broken once each: code null (row 5), code X twice, kind z (not accepted, not in kinds),
+# grade 7, amount null (row 4), amount -1 (row 2).
+BROKEN = "code,kind,grade,amount\nX,a,1,1\nX,b'c,2,-1\nY,z,7,2\nZ,a,3,\n,a,1,3\n"
+GOOD = "code,kind,grade,amount\nX,a,1,1\nY,b'c,2,0\nZ,,,5\n"
+
+
+def run_project(root: Path, name: str, rows: str) -> tuple[subprocess.CompletedProcess, Path]:
+    project = root / name
+    (project / "seeds").mkdir(parents=True)
+    (project / "macros").symlink_to(DBT_PROJECT_DIR / "macros")
+    (project / "tests").mkdir()
+    (project / "tests" / "generic").symlink_to(DBT_PROJECT_DIR / "tests" / "generic")
+    (project / "dbt_project.yml").write_text(PROJECT)
+    database = project / "check.duckdb"
+    (project / "profiles.yml").write_text(PROFILES.replace("{path}", str(database)))
+    (project / "seeds" / "kinds.csv").write_text(KINDS)
+    (project / "seeds" / f"{name}.csv").write_text(rows)
+    (project / "seeds" / "schema.yml").write_text(SCHEMA.format(name=name))
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    env.pop("PCF_DUCKDB_PATH", None)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "build", "--profiles-dir", ".", "--no-partial-parse"],
+        cwd=project, env=env, capture_output=True, text=True,
+    )
+    return result, database
+
+
+def test_each_broken_rule_is_named_with_its_rows(tmp_path):
+    result, database = run_project(tmp_path, "broken_things", BROKEN)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "Got 8 results" in result.stdout  # the sum of the rows that break a rule
+    with duckdb.connect(str(database), read_only=True) as connection:
+        schema = connection.execute(
+            "select table_schema from information_schema.tables where table_name = 'broken_things_rules'"
+        ).fetchall()[0][0]
+        failures = dict(connection.execute(f'select rule, failing_rows from "{schema}".broken_things_rules').fetchall())
+    assert failures == {
+        "not_null(code)": 1,
+        "not_null(amount)": 1,
+        "unique(code)": 1,
+        "accepted_values(kind)": 1,
+        "accepted_values(grade)": 1,
+        "expression(amount_not_negative)": 2,  # -1, and null (an expression that is null breaks its rule)
+        next(rule for rule in failures if rule.startswith("relationships(kind -> ")): 1,
+    }
+    assert any(rule.endswith('"kinds".kind)') for rule in failures)
+
+
+def test_a_table_keeping_every_rule_passes(tmp_path):
+    result, _ = run_project(tmp_path, "good_things", GOOD)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS=" in result.stdout and "ERROR=0" in result.stdout
