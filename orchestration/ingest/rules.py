@@ -8,6 +8,7 @@ the night never disagree. Rules that need the factor set in effect or other comp
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -273,9 +274,34 @@ def row_problems_sql(
     return "\nunion all\n".join(parts)
 
 
-def suspects_sql(rows_table: str, rules: tuple[RowRule, ...]) -> str:
-    """The rows that break at least one of `rules`: one pass over the rows instead of one per rule."""
-    return f"select * from {rows_table} where " + " or ".join(f"coalesce({rule.when}, false)" for rule in rules)
+# Product columns of a submission row, and every column a submission row has.
+PRODUCT_LEVEL = frozenset(c.name for c in PRODUCT_COLUMNS)
+_SUBMISSION_ROW_COLUMNS = PRODUCT_LEVEL | {c.name for c in ACTIVITY_COLUMNS} | {"submission_id", "source_sheet", "source_row"}
+
+
+def _columns_read(rule: RowRule) -> set[str]:
+    """Submission row columns named in the rule's condition (a word that is a column's name counts)."""
+    return {word for word in re.findall(r"[a-z_0-9]+", rule.when) if word in _SUBMISSION_ROW_COLUMNS}
+
+
+def suspects_sql(rows_table: str, rules: tuple[RowRule, ...], product_columns: frozenset[str] = frozenset()) -> str:
+    """The rows that break at least one of `rules`, in one pass over the rows.
+
+    With `product_columns` (the rows are submission rows), a rule that reads only those columns
+    gives the same answer on every line of a product: it is evaluated once per distinct
+    combination of the columns it reads, and a line is a suspect when its combination broke one
+    (matched by hash; a collision only adds a suspect, which the rules then clear). Every other
+    rule is evaluated on every line.
+    """
+    product_rules = [rule for rule in rules if product_columns and _columns_read(rule) and _columns_read(rule) <= product_columns]
+    conditions = [f"coalesce({rule.when}, false)" for rule in rules if rule not in product_rules]
+    if product_rules:
+        columns = ", ".join(sorted(set().union(*(_columns_read(rule) for rule in product_rules))))
+        broken = " or ".join(f"coalesce({rule.when}, false)" for rule in product_rules)
+        conditions.append(
+            f"hash({columns}) in (select hash({columns}) from (select distinct {columns} from {rows_table}) where {broken})"
+        )
+    return f"select * from {rows_table} where " + " or ".join(conditions)
 
 
 def _company_consistency_sql(rows_table: str) -> str:
@@ -361,10 +387,15 @@ def add_row_problems(
     rules: tuple[RowRule, ...] = ROW_RULES,
     consistency: bool = True,
     key_sql: str = PRODUCT_KEY_SQL,
+    product_columns: frozenset[str] = frozenset(),
 ) -> int:
-    """Append the problems of every row in `rows_table` to `target`; returns how many were found."""
+    """Append the problems of every row in `rows_table` to `target`; returns how many were found.
+
+    `product_columns`: for submission rows, the columns that are the same on every line of a
+    product (`PRODUCT_LEVEL`), so the rules reading only them run once per product (`suspects_sql`).
+    """
     before = connection.execute(f"select count(*) from {target}").fetchall()[0][0]
-    connection.execute(f"create or replace temp table rule_suspects as {suspects_sql(rows_table, rules)}")
+    connection.execute(f"create or replace temp table rule_suspects as {suspects_sql(rows_table, rules, product_columns)}")
     try:
         sql = row_problems_sql(rows_table, rules, consistency, key_sql, suspects_table="rule_suspects")
         connection.execute(f"insert into {target} by name ({sql})")

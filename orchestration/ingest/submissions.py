@@ -19,7 +19,7 @@ import pyarrow as pa
 from orchestration import pact
 from orchestration.home import Home
 from orchestration.ingest.archive import LandedFile, archive, landed_files
-from orchestration.ingest.rules import PACT_RULES, add_row_problems, load_reference_tables
+from orchestration.ingest.rules import PACT_RULES, PRODUCT_LEVEL, add_row_problems, load_reference_tables
 from orchestration.io.csv_bulk import CsvBatch
 from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
@@ -96,14 +96,14 @@ def check_stored_rows(connection: duckdb.DuckDBPyConnection, submission_ids: lis
             "create or replace temp table new_rows as select * from raw.submission_rows "
             "where submission_id in (select submission_id from checked_ids)"
         )
-        found = add_row_problems(connection, "new_rows")
+        found = add_row_problems(connection, "new_rows", product_columns=PRODUCT_LEVEL)
         connection.execute(
             """create or replace temp table new_rows as
                select submission_id, '' as source_sheet, source_row, company_uscc, product_code, product_category,
                       declared_unit, hs_code, reporting_period_start, reporting_period_end
                from raw.pact_footprints where submission_id in (select submission_id from checked_ids)"""
         )
-        found += add_row_problems(connection, "new_rows", rules=PACT_RULES, consistency=False)
+        found += add_row_problems(connection, "new_rows", rules=PACT_RULES, consistency=False, product_columns=PRODUCT_LEVEL)
     finally:
         connection.unregister("checked_ids")
     return found
