@@ -12,6 +12,7 @@ the precise reason. Whatever the path, the stored rows are the same (tests/unit/
 from __future__ import annotations
 
 import csv
+import itertools
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -36,8 +37,11 @@ _OTHER_WHITESPACE = WHITESPACE.replace(" ", "").replace("\n", "").replace("\r", 
 # next to a space or tab (Python keeps ` "x"` as text, DuckDB unquotes it).
 _ODD_BYTES = bytes(byte for byte in range(32) if byte not in b"\t\n\r") + b"\x7f"
 _QUOTE_NEXT_TO_SPACE = (b' "', b'" ', b'\t"', b'"\t')
-# Lines read into one temporary table: bounds the memory of a read at any size of night.
+# Lines read into one scratch table: bounds the memory of a read at any size of night.
 CHUNK_LINES = 500_000
+# Each read goes into an in-memory database of its own, attached for that read only: the night's
+# transaction sees an attached database as it was when the transaction first read it.
+_SCRATCH_NUMBERS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -180,77 +184,81 @@ def _chunks(members: list[tuple[str, _Queued]], lines: int) -> list[list[tuple[s
     return chunks
 
 
-def _row_counts(connection: duckdb.DuckDBPyConnection, scan: str, paths: list[str]) -> dict[str, int] | None:
-    """Rows DuckDB reads from each file, counted on a connection of its own; None if the read fails.
-
-    A read error inside the night's transaction would abort it, and with it every file of the
-    night: the files are counted on a separate connection first, and only files read without
-    error, one row per line, are read again inside the transaction.
-    """
-    probe = connection.cursor()
-    try:
-        return dict(probe.execute(f"select filename, count(*) from {scan} group by filename", {"paths": paths}).fetchall())
-    except duckdb.Error:
-        return None
-    finally:
-        probe.close()
-
-
 def _load_chunk(
     connection: duckdb.DuckDBPyConnection, columns: tuple[str, ...], only_spaces: bool, members: list[tuple[str, _Queued]]
 ) -> list[str]:
-    """Keep the files DuckDB reads one row per line, read them into a temporary table, number rows by line.
+    """Read the files into a scratch table, keep those DuckDB read one row per line, number rows by line.
 
-    The scan keeps the order of the files and of the rows in each (DuckDB's order preservation),
-    so the temporary table's rowids are consecutive in read order: a row's line is its rowid minus
-    the first rowid and the lines of the files before it, plus 2 (the header is line 1).
+    A read error inside the night's transaction would abort it, and with it every file of the
+    night: the files are read on a connection of their own (`cursor()`) into a table of an
+    in-memory database, and only the rows of files read without error, one row per line, are
+    inserted inside the transaction. The scan keeps the order of the files and of the rows in
+    each (DuckDB's order preservation), so the scratch table's rowids are consecutive in read
+    order: a row's line is its rowid minus its file's first rowid, plus 2 (the header is line 1).
     """
-    scan = _read_csv(columns)
-    counts = _row_counts(connection, scan, [str(queued.read_path) for _, queued in members])
-    if counts is None:
-        return [submission_id for submission_id, _ in members]  # the Python reader says why
-    good: list[tuple[str, _Queued]] = []
-    rejected: list[str] = []
-    for submission_id, queued in members:
-        if counts.get(str(queued.read_path)) == queued.shape.data_lines:
-            good.append((submission_id, queued))
-        else:
-            rejected.append(submission_id)
-    if not good:
-        return rejected
+    paths = [str(queued.read_path) for _, queued in members]
     fields = [f"f{index}" for index in range(len(columns))]
     # trim(x, chars) costs about three times trim(x): used only for files with other white space.
     trim = "trim({})" if only_spaces else "trim({}, '" + WHITESPACE + "')"
     cells = ", ".join(f"nullif({trim.format(field)}, '') as {name}" for field, name in zip(fields, columns, strict=True))
     is_blank = trim.format("concat(" + ", ".join(fields) + ")") + " = ''"
-    connection.execute(
-        f"create or replace temp table csv_batch_rows as select filename, {is_blank} as is_blank, {cells} from {scan}",
-        {"paths": [str(queued.read_path) for _, queued in good]},
-    )
+    database = f"pcf_csv_scratch_{next(_SCRATCH_NUMBERS)}"
+    scratch = connection.cursor()
     try:
-        first, last, total = connection.execute("select min(rowid), max(rowid), count(*) from csv_batch_rows").fetchall()[0]
-        if total != sum(queued.shape.data_lines for _, queued in good) or last - first + 1 != total:
-            return rejected + [sid for sid, _ in good]  # not the rows counted, or no line order: read in Python
-        offsets, offset = [], first
-        for _, queued in good:
-            offsets.append(offset)
-            offset += queued.shape.data_lines
-        connection.register("csv_batch_files", _files_table(good, offsets))
+        scratch.execute(f"attach ':memory:' as {database}")
         try:
-            connection.execute(
-                f"""
-                insert into raw.submission_rows by name
-                select files.submission_id, '' as source_sheet, rows.rowid - files.row_offset + 2 as source_row,
-                       {", ".join(f"rows.{name}" for name in columns)}
-                from csv_batch_rows as rows
-                join csv_batch_files as files on files.read_path = rows.filename
-                where not rows.is_blank and rows.rowid - files.row_offset + 2 <> files.label_line
-                """
+            scratch.execute(
+                f"create table {database}.rows as select filename, {is_blank} as is_blank, {cells} from {_read_csv(columns)}",
+                {"paths": paths},
             )
-        finally:
-            connection.unregister("csv_batch_files")
+        except duckdb.Error:
+            return [submission_id for submission_id, _ in members]  # the Python reader says why
+        return _insert_chunk(connection, scratch, f"{database}.rows", columns, members)
     finally:
-        connection.execute("drop table if exists csv_batch_rows")
+        scratch.execute(f"detach database if exists {database}")
+        scratch.close()
+
+
+def _insert_chunk(
+    connection: duckdb.DuckDBPyConnection,
+    scratch: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: tuple[str, ...],
+    members: list[tuple[str, _Queued]],
+) -> list[str]:
+    """Insert the read rows of the files read one row per line; returns the submission_ids of the others."""
+    counts = dict(scratch.execute(f"select filename, count(*) from {table} group by filename").fetchall())
+    first, last, total = scratch.execute(f"select min(rowid), max(rowid), count(*) from {table}").fetchall()[0]
+    if total and last - first + 1 != total:
+        return [submission_id for submission_id, _ in members]  # no line order: read in Python
+    good: list[tuple[str, _Queued]] = []
+    offsets: list[int] = []
+    rejected: list[str] = []
+    offset = first or 0
+    for submission_id, queued in members:
+        read = counts.get(str(queued.read_path), 0)
+        if read == queued.shape.data_lines:
+            good.append((submission_id, queued))
+            offsets.append(offset)
+        else:
+            rejected.append(submission_id)
+        offset += read
+    if not good:
+        return rejected
+    connection.register("csv_batch_files", _files_table(good, offsets))
+    try:
+        connection.execute(
+            f"""
+            insert into raw.submission_rows by name
+            select files.submission_id, '' as source_sheet, rows.rowid - files.row_offset + 2 as source_row,
+                   {", ".join(f"rows.{name}" for name in columns)}
+            from {table} as rows
+            join csv_batch_files as files on files.read_path = rows.filename
+            where not rows.is_blank and rows.rowid - files.row_offset + 2 <> files.label_line
+            """
+        )
+    finally:
+        connection.unregister("csv_batch_files")
     return rejected
 
 
