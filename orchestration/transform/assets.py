@@ -1,6 +1,7 @@
 """dbt models as Dagster assets: staging → intermediate → marts, dbt tests as asset checks."""
 
 
+import json
 import os
 import signal
 import subprocess
@@ -12,13 +13,15 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+import duckdb
+from dagster import AssetCheckResult, AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from packaging.version import Version
 
+from orchestration.home import Home
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import dbt_build_args, dbt_env, dbt_project
-from orchestration.warehouse import activity_row_count
+from orchestration.warehouse import activity_row_count, connect
 
 
 class VenvDbtCliResource(DbtCliResource):
@@ -65,9 +68,50 @@ def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
     environment = dbt_env(home, settings.as_of_date().isoformat(), settings.gwp(), activity_row_count(home.root))
+    target = home.root / "dbt" / "target"
+    failed: list[AssetCheckResult] = []
     with scoped_environ(environment):
-        invocation = dbt.cli(dbt_build_args(), context=context, target_path=home.root / "dbt" / "target")
-        yield from events_then_stop(invocation.stream(), invocation.process)
+        invocation = dbt.cli(dbt_build_args(), context=context, target_path=target)
+        for event in events_then_stop(invocation.stream(), invocation.process):
+            if isinstance(event, AssetCheckResult) and not event.passed:
+                failed.append(event)  # described once dbt has written what each test ran
+            else:
+                yield event
+    for result in failed:
+        found = failing_rows(home, target, result.check_name or "")
+        yield result._replace(description=found) if found else result
+
+
+def failing_rows(home: Home, target: Path, test_name: str, limit: int = 10) -> str | None:
+    """What a failed dbt test found, for the operator: its first rows, read again from the warehouse.
+
+    A `rules` test returns one row per broken rule (`not_null(company_uscc): 2`), so the check's
+    description names each rule it broke. None when dbt left no compiled query for the test.
+    """
+    results_path = target / "run_results.json"
+    if not results_path.exists():
+        return None
+    compiled = next(
+        (
+            result.get("compiled_code")
+            for result in json.loads(results_path.read_text())["results"]
+            if result["unique_id"].split(".")[2] == test_name
+        ),
+        None,
+    )
+    if not compiled:
+        return None
+    try:
+        with connect(home.root, read_only=True) as connection:
+            relation = connection.sql(f"select * from ({compiled}) as failures limit {limit + 1}")
+            columns, rows = relation.columns, relation.fetchall()
+    except duckdb.Error as error:
+        return f"failing rows could not be read again: {error}"
+    if columns == ["rule", "failing_rows"]:
+        shown = [f"{rule}: {count}" for rule, count in rows[:limit]]
+    else:
+        shown = [", ".join(f"{name}={value}" for name, value in zip(columns, row, strict=True)) for row in rows[:limit]]
+    return "; ".join(shown) + ("; …" if len(rows) > limit else "")
 
 
 def events_then_stop(events: Iterator[Any], process: subprocess.Popen, grace_s: float = 10.0) -> Iterator[Any]:

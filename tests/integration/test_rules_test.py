@@ -8,6 +8,7 @@ and a table that keeps every rule must pass.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,27 @@ def test_a_table_keeping_every_rule_passes(tmp_path):
     result, _ = run_project(tmp_path, "good_things", GOOD)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "PASS=" in result.stdout and "ERROR=0" in result.stdout
+
+
+def test_a_failed_rules_check_names_its_broken_rules(tiny_release, tmp_path):
+    """The Dagster check of a failed `rules` test says which rules broke: its query is read again
+    from the warehouse (here a copy of the tiny release's, with one product published twice)."""
+    from orchestration.home import Home
+    from orchestration.transform.assets import failing_rows
+
+    home, outcome = tiny_release
+    assert outcome.exit_code == 0
+    copy = Home(tmp_path / "home")
+    (copy.root / "dbt").mkdir(parents=True)
+    shutil.copy(home.duckdb, copy.duckdb)
+    target = home.root / "dbt" / "target"
+    assert failing_rows(copy, target, "product_footprints_rules") == ""  # passing: nothing found
+    with duckdb.connect(str(copy.duckdb)) as connection:
+        connection.execute("insert into main.product_footprints select * from main.product_footprints limit 1")
+        connection.execute("update main.product_footprints set product_name = null")  # not a rule: no finding
+        connection.execute("update main.emission_factors set gwp_set = 'AR4' where factor_id = (select min(factor_id) from main.emission_factors)")
+    found = failing_rows(copy, target, "product_footprints_rules")
+    assert found.startswith("unique(") and found.count(": 1") == 2, found  # the composite key and product_footprint_id
+    assert "product_footprint_id" in found
+    assert failing_rows(copy, target, "emission_factors_rules") == "accepted_values(gwp_set): 1"
+    assert failing_rows(copy, target, "no_such_test") is None
