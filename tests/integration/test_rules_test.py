@@ -43,21 +43,23 @@ seeds:
           name: {name}_rules
           config: {{store_failures: true}}
           arguments:
-            not_null: [code, amount]
-            unique: [code, "code || '|' || kind"]
+            not_null: [code, amount, {{column: grade, where: "kind = 'a'"}}]
+            unique: [code, "code || '|' || kind", {{key: kind, where: "grade = 1"}}]
             accepted_values:
               kind: [a, "b'c"]
               grade: [1, 2, 3]
             relationships:
-              kind: {{to: ref('kinds'), field: kind}}
+              kind: {{to: ref('kinds'), field: kind, where: "amount is not null"}}
             expressions:
               amount_not_negative: "amount >= 0"
+              small_when_a: {{expression: "amount < 3", where: "kind = 'a'"}}
 """
 
 KINDS = "kind\na\nb'c\n"
-# Broken once each: code null (row 5), code X twice, kind z (not accepted, not in kinds),
-# grade 7, amount null (row 4), amount -1 (row 2).
-BROKEN = "code,kind,grade,amount\nX,a,1,1\nX,b'c,2,-1\nY,z,7,2\nZ,a,3,\n,a,1,3\n"
+# Rows 1-6: code null (5), code X twice, kind z (not accepted, not in kinds; its amount is not
+# null), grade 7, amount null (4), amount -1 (2), grade null where kind is a (6), kind a twice
+# where grade is 1 (1, 5), amount not below 3 where kind is a (4: null, 5: 3).
+BROKEN = "code,kind,grade,amount\nX,a,1,1\nX,b'c,2,-1\nY,z,7,2\nZ,a,3,\n,a,1,3\nW,a,,0\n"
 GOOD = "code,kind,grade,amount\nX,a,1,1\nY,b'c,2,0\nZ,,,5\n"
 
 
@@ -85,22 +87,26 @@ def run_project(root: Path, name: str, rows: str) -> tuple[subprocess.CompletedP
 def test_each_broken_rule_is_named_with_its_rows(tmp_path):
     result, database = run_project(tmp_path, "broken_things", BROKEN)
     assert result.returncode == 1, result.stdout[-3000:]
-    assert "Got 8 results" in result.stdout  # the sum of the rows that break a rule
+    assert "Got 12 results" in result.stdout  # the sum of the rows that break a rule
     with duckdb.connect(str(database), read_only=True) as connection:
         schema = connection.execute(
             "select table_schema from information_schema.tables where table_name = 'broken_things_rules'"
         ).fetchall()[0][0]
         failures = dict(connection.execute(f'select rule, failing_rows from "{schema}".broken_things_rules').fetchall())
+    relationship = next(rule for rule in failures if rule.startswith("relationships(kind -> "))
+    assert relationship.endswith('"kinds".kind) where amount is not null')
     assert failures == {
         "not_null(code)": 1,
         "not_null(amount)": 1,
+        "not_null(grade) where kind = 'a'": 1,
         "unique(code)": 1,
+        "unique(kind) where grade = 1": 1,
         "accepted_values(kind)": 1,
         "accepted_values(grade)": 1,
         "expression(amount_not_negative)": 2,  # -1, and null (an expression that is null breaks its rule)
-        next(rule for rule in failures if rule.startswith("relationships(kind -> ")): 1,
+        "expression(small_when_a) where kind = 'a'": 2,
+        relationship: 1,
     }
-    assert any(rule.endswith('"kinds".kind)') for rule in failures)
 
 
 def test_a_table_keeping_every_rule_passes(tmp_path):

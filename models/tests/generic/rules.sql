@@ -1,8 +1,8 @@
 {#-
-    Generic test: the rules that hold for every row of a model, seed or source table, checked in
-    one dbt test (one node, one scan for the row rules) instead of one test per column and rule.
-    A failure returns one row per broken rule: the rule and how many rows break it (for `unique`,
-    how many values are repeated); dbt reports the sum.
+    Generic test: the rules of a model, seed or source table, checked in one dbt test (one node,
+    one scan for the row rules) instead of one test per column and rule. A failure returns one row
+    per broken rule: the rule and how many rows break it (for `unique`, how many values are
+    repeated); dbt reports the sum, and the night's failed check lists the rules.
 
     Usage in a model YAML (every argument optional):
       data_tests:
@@ -19,27 +19,51 @@
               expressions:
                 total_not_negative: "pcf_excl_biogenic_kgco2e_per_unit >= 0"
 
-    `unique` entries and `expressions` are SQL over the table's columns. An expression that is false
-    or null breaks its rule, so guard nullable columns in the expression itself. A rule that holds
-    only for some rows stays a test of its own with `config: where:` (not_null, accepted_values,
-    relationships, unique, expression_is_true).
+    A rule that holds only for some rows takes a `where` (rows for which it is false or null are
+    not checked):
+              not_null: [{column: production_volume, where: "source_kind = 'inventory'"}]
+              unique: [{key: product_period_key, where: "is_current"}]
+              accepted_values:
+                release_type: {values: [full, delta], where: "release_status = 'accepted'"}
+              relationships:
+                declared_unit: {to: ref('units'), field: unit, where: "not has_ingest_errors"}
+              expressions:
+                valid_to_not_before_valid_from: {expression: "valid_to_date >= valid_from_date", where: "valid_to_date is not null"}
+
+    `unique` keys and expressions are SQL over the table's columns. An expression that is false or
+    null breaks its rule, so guard nullable columns in the expression itself.
 -#}
 {% test rules(model, not_null=[], unique=[], accepted_values={}, relationships={}, expressions={}) %}
 {{ config(fail_calc="coalesce(sum(failing_rows), 0)") }}
 
+{#- Each rule: (label, condition for a row that breaks it); a `where` narrows the rows checked. -#}
 {%- set row_rules = [] -%}
-{%- for column in not_null -%}
-    {%- do row_rules.append(("not_null(" ~ column ~ ")", column ~ " is null")) -%}
+{%- for item in not_null -%}
+    {%- set column = item.column if item is mapping else item -%}
+    {%- set where = item.where if item is mapping and item.where else none -%}
+    {%- do row_rules.append((
+        "not_null(" ~ column ~ ")" ~ (" where " ~ where if where else ""),
+        ("coalesce((" ~ where ~ "), false) and " if where else "") ~ column ~ " is null"
+    )) -%}
 {%- endfor -%}
-{%- for column, values in accepted_values.items() -%}
+{%- for column, item in accepted_values.items() -%}
+    {%- set where = item.where if item is mapping and item.where else none -%}
     {%- set listed = [] -%}
-    {%- for value in values -%}
+    {%- for value in (item["values"] if item is mapping else item) -%}
         {%- do listed.append(value if value is number else "'" ~ (value | replace("'", "''")) ~ "'") -%}
     {%- endfor -%}
-    {%- do row_rules.append(("accepted_values(" ~ column ~ ")", column ~ " not in (" ~ listed | join(", ") ~ ")")) -%}
+    {%- do row_rules.append((
+        "accepted_values(" ~ column ~ ")" ~ (" where " ~ where if where else ""),
+        ("coalesce((" ~ where ~ "), false) and " if where else "") ~ column ~ " not in (" ~ listed | join(", ") ~ ")"
+    )) -%}
 {%- endfor -%}
-{%- for name, expression in expressions.items() -%}
-    {%- do row_rules.append(("expression(" ~ name ~ ")", "not coalesce((" ~ expression ~ "), false)")) -%}
+{%- for name, item in expressions.items() -%}
+    {%- set expression = item.expression if item is mapping else item -%}
+    {%- set where = item.where if item is mapping and item.where else none -%}
+    {%- do row_rules.append((
+        "expression(" ~ name ~ ")" ~ (" where " ~ where if where else ""),
+        ("coalesce((" ~ where ~ "), false) and " if where else "") ~ "not coalesce((" ~ expression ~ "), false)"
+    )) -%}
 {%- endfor -%}
 
 with broken as (
@@ -57,16 +81,23 @@ with broken as (
     {%- else %}
     select null::varchar as rule, 0::bigint as failing_rows where false
     {%- endif %}
-    {%- for key in unique %}
+    {%- for item in unique %}
+    {%- set key = item.key if item is mapping else item %}
+    {%- set where = item.where if item is mapping and item.where else none %}
     union all
-    select '{{ ("unique(" ~ key ~ ")") | replace("'", "''") }}', count(*)
-    from (select {{ key }} as value from {{ model }} where {{ key }} is not null group by 1 having count(*) > 1)
+    select '{{ ("unique(" ~ key ~ ")" ~ (" where " ~ where if where else "")) | replace("'", "''") }}', count(*)
+    from (
+        select {{ key }} as value from {{ model }}
+        where {{ "coalesce((" ~ where ~ "), false) and " if where }}{{ key }} is not null
+        group by 1 having count(*) > 1
+    )
     {%- endfor %}
     {%- for column, reference in relationships.items() %}
+    {%- set where = reference.where if reference.where else none %}
     union all
-    select '{{ ("relationships(" ~ column ~ " -> " ~ reference.to ~ "." ~ reference.field ~ ")") | replace("'", "''") }}', count(*)
+    select '{{ ("relationships(" ~ column ~ " -> " ~ reference.to ~ "." ~ reference.field ~ ")" ~ (" where " ~ where if where else "")) | replace("'", "''") }}', count(*)
     from {{ model }} as child
-    where child.{{ column }} is not null
+    where {{ "coalesce((" ~ where ~ "), false) and " if where }}child.{{ column }} is not null
       and not exists (select 1 from {{ reference.to }} as parent where parent.{{ reference.field }} = child.{{ column }})
     {%- endfor %}
 )
