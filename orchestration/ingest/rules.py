@@ -338,8 +338,8 @@ def _consistency_sql(rows_table: str) -> str:
     message_en, message_zh = _messages_sql("INCONSISTENT_PRODUCT")
     unpivot_columns = ", ".join(CONSISTENT_COLUMNS)
     # Only products with some column of two values can have a row off the most common value: they
-    # are found in one grouped pass, and only their rows are unpivoted.
-    differs = " or ".join(f"min({c}) <> max({c})" for c in CONSISTENT_COLUMNS)
+    # are the products with two distinct combinations of the columns, and only their rows are
+    # unpivoted.
     return f"""
         select submission_id, source_sheet, source_row, _column as column_name, _product as product_key,
                'INCONSISTENT_PRODUCT' as code, 'error' as severity,
@@ -354,7 +354,9 @@ def _consistency_sql(rows_table: str) -> str:
                 where company_uscc is not null and product_code is not null
             ),
             mixed as (
-                select submission_id, _product, _period from keyed group by all having {differs}
+                select submission_id, _product, _period
+                from (select distinct * exclude (source_sheet, source_row) from keyed)
+                group by all having count(*) > 1
             ),
             cells as (
                 unpivot (
