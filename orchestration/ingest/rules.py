@@ -280,8 +280,10 @@ _SUBMISSION_ROW_COLUMNS = PRODUCT_LEVEL | {c.name for c in ACTIVITY_COLUMNS} | {
 
 
 def _columns_read(rule: RowRule) -> set[str]:
-    """Submission row columns named in the rule's condition (a word that is a column's name counts)."""
-    return {word for word in re.findall(r"[a-z_0-9]+", rule.when) if word in _SUBMISSION_ROW_COLUMNS}
+    """Submission row columns named in the rule's condition (a word that is a column's name counts),
+    leaving out the lookups in reference tables (`(select unit from ref_units)`)."""
+    outside_lookups = re.sub(r"\(select [^()]* from ref_[a-z_]+[^()]*\)", "()", rule.when)
+    return {word for word in re.findall(r"[a-z_0-9]+", outside_lookups) if word in _SUBMISSION_ROW_COLUMNS}
 
 
 def suspects_sql(rows_table: str, rules: tuple[RowRule, ...], product_columns: frozenset[str] = frozenset()) -> str:
