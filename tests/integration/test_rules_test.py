@@ -44,7 +44,7 @@ seeds:
           config: {{store_failures: true}}
           arguments:
             not_null: [code, amount, {{column: grade, where: "kind = 'a'"}}]
-            unique: [code, "code || '|' || kind", {{key: kind, where: "grade = 1"}}]
+            unique: [code, "code || '|' || kind", [kind, grade], {{key: kind, where: "grade = 1"}}]
             accepted_values:
               kind: [a, "b'c"]
               grade: [1, 2, 3]
@@ -58,7 +58,8 @@ seeds:
 KINDS = "kind\na\nb'c\n"
 # Rows 1-6: code null (5), code X twice, kind z (not accepted, not in kinds; its amount is not
 # null), grade 7, amount null (4), amount -1 (2), grade null where kind is a (6), kind a twice
-# where grade is 1 (1, 5), amount not below 3 where kind is a (4: null, 5: 3).
+# where grade is 1 (1, 5), kind a with grade 1 twice (1, 5), amount not below 3 where kind is a
+# (4: null, 5: 3).
 BROKEN = "code,kind,grade,amount\nX,a,1,1\nX,b'c,2,-1\nY,z,7,2\nZ,a,3,\n,a,1,3\nW,a,,0\n"
 GOOD = "code,kind,grade,amount\nX,a,1,1\nY,b'c,2,0\nZ,,,5\n"
 
@@ -87,7 +88,7 @@ def run_project(root: Path, name: str, rows: str) -> tuple[subprocess.CompletedP
 def test_each_broken_rule_is_named_with_its_rows(tmp_path):
     result, database = run_project(tmp_path, "broken_things", BROKEN)
     assert result.returncode == 1, result.stdout[-3000:]
-    assert "Got 12 results" in result.stdout  # the sum of the rows that break a rule
+    assert "Got 13 results" in result.stdout  # the sum of the rows that break a rule
     with duckdb.connect(str(database), read_only=True) as connection:
         schema = connection.execute(
             "select table_schema from information_schema.tables where table_name = 'broken_things_rules'"
@@ -101,6 +102,7 @@ def test_each_broken_rule_is_named_with_its_rows(tmp_path):
         "not_null(grade) where kind = 'a'": 1,
         "unique(code)": 1,
         "unique(kind) where grade = 1": 1,
+        "unique(kind, grade)": 1,
         "accepted_values(kind)": 1,
         "accepted_values(grade)": 1,
         "expression(amount_not_negative)": 2,  # -1, and null (an expression that is null breaks its rule)

@@ -10,7 +10,7 @@
             name: <model>_rules
             arguments:
               not_null: [company_uscc, product_code]
-              unique: [product_code, "factor_id || '|' || version_number"]
+              unique: [product_code, [factor_id, version_number]]   # a list: the columns together
               accepted_values:
                 disclosure: [public, restricted, private]
                 grade: [1, 2, 3, 4, 5]              # numbers are compared as numbers
@@ -83,13 +83,14 @@ with broken as (
     {%- endif %}
     {%- for item in unique %}
     {%- set key = item.key if item is mapping else item %}
+    {%- set columns = [key] if key is string else key %}
     {%- set where = item.where if item is mapping and item.where else none %}
     union all
-    select '{{ ("unique(" ~ key ~ ")" ~ (" where " ~ where if where else "")) | replace("'", "''") }}', count(*)
+    select '{{ ("unique(" ~ columns | join(", ") ~ ")" ~ (" where " ~ where if where else "")) | replace("'", "''") }}', count(*)
     from (
-        select {{ key }} as value from {{ model }}
-        where {{ "coalesce((" ~ where ~ "), false) and " if where }}{{ key }} is not null
-        group by 1 having count(*) > 1
+        select {{ columns | join(", ") }} from {{ model }}
+        where {{ "coalesce((" ~ where ~ "), false) and " if where }}{% for column in columns %}({{ column }}) is not null{{ " and " if not loop.last }}{% endfor %}
+        group by all having count(*) > 1
     )
     {%- endfor %}
     {%- for column, reference in relationships.items() %}
