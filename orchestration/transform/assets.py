@@ -69,17 +69,23 @@ def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings
     home = settings.pcf_home()
     environment = dbt_env(home, settings.as_of_date().isoformat(), settings.gwp(), activity_row_count(home.root))
     target = home.root / "dbt" / "target"
-    failed: list[AssetCheckResult] = []
+    failed: list[AssetCheckResult] = []  # described once dbt has written what each test ran
+    error: Exception | None = None
     with scoped_environ(environment):
         invocation = dbt.cli(dbt_build_args(), context=context, target_path=target)
-        for event in events_then_stop(invocation.stream(), invocation.process):
-            if isinstance(event, AssetCheckResult) and not event.passed:
-                failed.append(event)  # described once dbt has written what each test ran
-            else:
-                yield event
+        try:
+            for event in events_then_stop(invocation.stream(), invocation.process):
+                if isinstance(event, AssetCheckResult) and not event.passed:
+                    failed.append(event)
+                else:
+                    yield event
+        except Exception as raised:  # dbt failed (a failed test fails it): report its checks, then fail
+            error = raised
     for result in failed:
         found = failing_rows(home, target, result.check_name or "")
         yield result._replace(description=found) if found else result
+    if error is not None:
+        raise error
 
 
 def failing_rows(home: Home, target: Path, test_name: str, limit: int = 10) -> str | None:
