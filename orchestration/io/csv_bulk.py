@@ -226,23 +226,28 @@ def _insert_chunk(
     columns: tuple[str, ...],
     members: list[tuple[str, _Queued]],
 ) -> list[str]:
-    """Insert the read rows of the files read one row per line; returns the submission_ids of the others."""
-    counts = dict(scratch.execute(f"select filename, count(*) from {table} group by filename").fetchall())
-    first, last, total = scratch.execute(f"select min(rowid), max(rowid), count(*) from {table}").fetchall()[0]
-    if total and last - first + 1 != total:
-        return [submission_id for submission_id, _ in members]  # no line order: read in Python
+    """Insert the read rows of the files read one row per line; returns the submission_ids of the others.
+
+    A file is kept when DuckDB read as many rows as it has data lines, on consecutive rowids: its
+    first rowid is then the rowid of its line 2.
+    """
+    read = {
+        filename: (rows, first)
+        for filename, rows, first, last in scratch.execute(
+            f"select filename, count(*), min(rowid), max(rowid) from {table} group by filename"
+        ).fetchall()
+        if last - first + 1 == rows
+    }
     good: list[tuple[str, _Queued]] = []
     offsets: list[int] = []
     rejected: list[str] = []
-    offset = first or 0
     for submission_id, queued in members:
-        read = counts.get(str(queued.read_path), 0)
-        if read == queued.shape.data_lines:
+        rows, first = read.get(str(queued.read_path), (0, 0))
+        if rows == queued.shape.data_lines:
             good.append((submission_id, queued))
-            offsets.append(offset)
+            offsets.append(first)
         else:
             rejected.append(submission_id)
-        offset += read
     if not good:
         return rejected
     connection.register("csv_batch_files", _files_table(good, offsets))
