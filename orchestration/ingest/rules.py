@@ -295,10 +295,18 @@ def suspects_sql(rows_table: str, rules: tuple[RowRule, ...], product_columns: f
     (matched by hash; a collision only adds a suspect, which the rules then clear). Every other
     rule is evaluated on every line.
     """
-    product_rules = [rule for rule in rules if product_columns and _columns_read(rule) and _columns_read(rule) <= product_columns]
-    conditions = [f"coalesce({rule.when}, false)" for rule in rules if rule not in product_rules]
+    conditions: list[str] = []
+    product_rules: list[RowRule] = []
+    product_read: set[str] = set()
+    for rule in rules:
+        read = _columns_read(rule)
+        if product_columns and read and read <= product_columns:
+            product_rules.append(rule)
+            product_read |= read
+        else:
+            conditions.append(f"coalesce({rule.when}, false)")
     if product_rules:
-        columns = ", ".join(sorted(set().union(*(_columns_read(rule) for rule in product_rules))))
+        columns = ", ".join(sorted(product_read))
         broken = " or ".join(f"coalesce({rule.when}, false)" for rule in product_rules)
         conditions.append(
             f"hash({columns}) in (select hash({columns}) from (select distinct {columns} from {rows_table}) where {broken})"
