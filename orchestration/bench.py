@@ -806,9 +806,11 @@ def _write_timeline(path: Path, timeline: list[tuple[float, int, int]]) -> None:
 
 def dbt_node_times(home: Home, top: int = 8) -> list[tuple[str, float]]:
     """The slowest dbt nodes of the last build in this home (from target/run_results.json)."""
-    for path in (home.root / "dbt" / "target" / "run_results.json", DBT_PROJECT_DIR / "target" / "run_results.json"):
-        if path.is_file():
-            results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+    from orchestration.transform.project import run_results
+
+    for target in (home.dbt_target, DBT_PROJECT_DIR / "target"):
+        results = run_results(target)
+        if results:
             times = sorted(
                 ((r["unique_id"].split(".", 2)[-1], round(float(r.get("execution_time") or 0), 3)) for r in results),
                 key=lambda item: -item[1],

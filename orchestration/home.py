@@ -55,6 +55,11 @@ class Home:
     def duckdb(self) -> Path:
         return self.root / "pcf.duckdb"
 
+    @property
+    def dbt_target(self) -> Path:
+        """Where a night's dbt build writes what it ran and found (run_results.json, its saved parse)."""
+        return self.root / "dbt" / "target"
+
     def ensure(self) -> "Home":
         for folder in (
             self.landing / "factors",

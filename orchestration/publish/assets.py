@@ -33,7 +33,7 @@ from orchestration.publish import (
 from orchestration.publish.files import replace_atomically
 from orchestration.provenance import provenance, release_with_fingerprint
 from orchestration.resources import PcfSettings
-from orchestration.transform.project import load_manifest
+from orchestration.transform.project import load_manifest, run_results
 from orchestration.validate.drift import drift_test_result
 from orchestration.validate.checks import dataset_suite_names, load_results, model_names
 from orchestration.validate.report import render_validation_html, results_json
@@ -182,10 +182,6 @@ def _read_previous(home: Home, release_id: str | None, name: str) -> pa.Table | 
 
 def dbt_test_results(home: Home) -> list[dict]:
     """dbt tests of this run, for the validation report."""
-    path = home.root / "dbt" / "target" / "run_results.json"
-    if not path.exists():
-        return []
-    results = json.loads(path.read_text())["results"]
     return sorted(
         (
             {
@@ -194,7 +190,7 @@ def dbt_test_results(home: Home) -> list[dict]:
                 "success": result["status"] == "pass",
                 "message": result.get("message") or result["status"],
             }
-            for result in results
+            for result in run_results(home.dbt_target)
             if result["unique_id"].startswith(("test.", "unit_test."))
         ),
         key=lambda test: test["name"],

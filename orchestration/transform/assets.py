@@ -1,7 +1,6 @@
 """dbt models as Dagster assets: staging → intermediate → marts, dbt tests as asset checks."""
 
 
-import json
 import os
 import signal
 import subprocess
@@ -20,7 +19,7 @@ from packaging.version import Version
 
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
-from orchestration.transform.project import dbt_build_args, dbt_env, dbt_project
+from orchestration.transform.project import dbt_build_args, dbt_env, dbt_project, run_results
 from orchestration.warehouse import activity_row_count, connect
 
 
@@ -68,7 +67,7 @@ def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
     environment = dbt_env(home, settings.as_of_date().isoformat(), settings.gwp(), activity_row_count(home.root))
-    target = home.root / "dbt" / "target"
+    target = home.dbt_target
     failed: list[AssetCheckResult] = []  # described once dbt has written what each test ran
     error: Exception | None = None
     with scoped_environ(environment):
@@ -94,15 +93,8 @@ def failing_rows(home: Home, target: Path, test_name: str, limit: int = 10) -> s
     A `rules` test returns one row per broken rule (`not_null(company_uscc): 2`), so the check's
     description names each rule it broke. None when dbt left no compiled query for the test.
     """
-    results_path = target / "run_results.json"
-    if not results_path.exists():
-        return None
     compiled = next(
-        (
-            result.get("compiled_code")
-            for result in json.loads(results_path.read_text())["results"]
-            if result["unique_id"].split(".")[2] == test_name
-        ),
+        (result.get("compiled_code") for result in run_results(target) if result["unique_id"].split(".")[2] == test_name),
         None,
     )
     if not compiled:

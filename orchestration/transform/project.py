@@ -19,6 +19,12 @@ def load_manifest() -> dict:
     return json.loads(Path(dbt_project.manifest_path).read_text())
 
 
+def run_results(target: Path) -> list[dict]:
+    """The node results of the last dbt invocation that wrote `target` (none if it wrote none)."""
+    path = target / "run_results.json"
+    return json.loads(path.read_text(encoding="utf-8"))["results"] if path.is_file() else []
+
+
 def dbt_build_args() -> list[str]:
     """The dbt CLI arguments of a nightly build: a pure function, so it can be tested alone.
 

@@ -128,7 +128,7 @@ def test_a_failed_rules_check_names_its_broken_rules(tiny_release, tmp_path):
     copy = Home(tmp_path / "home")
     (copy.root / "dbt").mkdir(parents=True)
     shutil.copy(home.duckdb, copy.duckdb)
-    target = home.root / "dbt" / "target"
+    target = home.dbt_target
     assert failing_rows(copy, target, "product_footprints_rules") == ""  # passing: nothing found
     with duckdb.connect(str(copy.duckdb)) as connection:
         connection.execute("insert into main.product_footprints select * from main.product_footprints limit 1")
