@@ -40,29 +40,26 @@
 {%- set row_rules = [] -%}
 {%- for item in not_null -%}
     {%- set column = item.column if item is mapping else item -%}
-    {%- set where = item.where if item is mapping and item.where else none -%}
-    {%- do row_rules.append((
-        "not_null(" ~ column ~ ")" ~ (" where " ~ where if where else ""),
-        ("coalesce((" ~ where ~ "), false) and " if where else "") ~ column ~ " is null"
-    )) -%}
+    {%- set where = item.where if item is mapping else none -%}
+    {%- do row_rules.append((rules_label("not_null(" ~ column ~ ")", where), rules_in_scope(where) ~ column ~ " is null")) -%}
 {%- endfor -%}
 {%- for column, item in accepted_values.items() -%}
-    {%- set where = item.where if item is mapping and item.where else none -%}
+    {%- set where = item.where if item is mapping else none -%}
     {%- set listed = [] -%}
     {%- for value in (item["values"] if item is mapping else item) -%}
         {%- do listed.append(value if value is number else "'" ~ (value | replace("'", "''")) ~ "'") -%}
     {%- endfor -%}
     {%- do row_rules.append((
-        "accepted_values(" ~ column ~ ")" ~ (" where " ~ where if where else ""),
-        ("coalesce((" ~ where ~ "), false) and " if where else "") ~ column ~ " not in (" ~ listed | join(", ") ~ ")"
+        rules_label("accepted_values(" ~ column ~ ")", where),
+        rules_in_scope(where) ~ column ~ " not in (" ~ listed | join(", ") ~ ")"
     )) -%}
 {%- endfor -%}
 {%- for name, item in expressions.items() -%}
     {%- set expression = item.expression if item is mapping else item -%}
-    {%- set where = item.where if item is mapping and item.where else none -%}
+    {%- set where = item.where if item is mapping else none -%}
     {%- do row_rules.append((
-        "expression(" ~ name ~ ")" ~ (" where " ~ where if where else ""),
-        ("coalesce((" ~ where ~ "), false) and " if where else "") ~ "not coalesce((" ~ expression ~ "), false)"
+        rules_label("expression(" ~ name ~ ")", where),
+        rules_in_scope(where) ~ "not coalesce((" ~ expression ~ "), false)"
     )) -%}
 {%- endfor -%}
 
@@ -84,21 +81,20 @@ with broken as (
     {%- for item in unique %}
     {%- set key = item.key if item is mapping else item %}
     {%- set columns = [key] if key is string else key %}
-    {%- set where = item.where if item is mapping and item.where else none %}
+    {%- set where = item.where if item is mapping else none %}
     union all
-    select '{{ ("unique(" ~ columns | join(", ") ~ ")" ~ (" where " ~ where if where else "")) | replace("'", "''") }}', count(*)
+    select '{{ rules_label("unique(" ~ columns | join(", ") ~ ")", where) | replace("'", "''") }}', count(*)
     from (
         select {{ columns | join(", ") }} from {{ model }}
-        where {{ "coalesce((" ~ where ~ "), false) and " if where }}{% for column in columns %}({{ column }}) is not null{{ " and " if not loop.last }}{% endfor %}
+        where {{ rules_in_scope(where) }}{% for column in columns %}({{ column }}) is not null{{ " and " if not loop.last }}{% endfor %}
         group by all having count(*) > 1
     )
     {%- endfor %}
     {%- for column, reference in relationships.items() %}
-    {%- set where = reference.where if reference.where else none %}
     union all
-    select '{{ ("relationships(" ~ column ~ " -> " ~ reference.to ~ "." ~ reference.field ~ ")" ~ (" where " ~ where if where else "")) | replace("'", "''") }}', count(*)
+    select '{{ rules_label("relationships(" ~ column ~ " -> " ~ reference.to ~ "." ~ reference.field ~ ")", reference.where) | replace("'", "''") }}', count(*)
     from {{ model }} as child
-    where {{ "coalesce((" ~ where ~ "), false) and " if where }}child.{{ column }} is not null
+    where {{ rules_in_scope(reference.where) }}child.{{ column }} is not null
       and not exists (select 1 from {{ reference.to }} as parent where parent.{{ reference.field }} = child.{{ column }})
     {%- endfor %}
 )
