@@ -19,7 +19,7 @@ from packaging.version import Version
 
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
-from orchestration.transform.project import dbt_build_args, dbt_env, dbt_project, run_results
+from orchestration.transform.project import carry_saved_parse, dbt_build_args, dbt_env, dbt_project, run_results
 from orchestration.warehouse import activity_row_count, connect
 
 
@@ -70,6 +70,8 @@ def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings
     target = home.dbt_target
     failed: list[AssetCheckResult] = []  # described once dbt has written what each test ran
     error: Exception | None = None
+    if carry_saved_parse(target, environment):
+        context.log.info("first dbt build in this home: the project's saved parse is carried over")
     with scoped_environ(environment):
         invocation = dbt.cli(dbt_build_args(), context=context, target_path=target)
         try:

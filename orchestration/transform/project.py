@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
+import os
+import pprint
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+
+import msgpack
+import yaml
 from dagster_dbt import DbtProject
 
 from orchestration.home import DBT_PROJECT_DIR, Home
@@ -17,6 +24,55 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 def load_manifest() -> dict:
     """The prepared dbt manifest, read once per process."""
     return json.loads(Path(dbt_project.manifest_path).read_text())
+
+
+SAVED_PARSE = "partial_parse.msgpack"
+
+
+def carry_saved_parse(target: Path, environment: Mapping[str, str]) -> bool:
+    """Give a home's first dbt build the project's saved parse, valid for the home's profile.
+
+    dbt keeps a saved parse only while the profile's connection values are unchanged, and those
+    include the warehouse path and memory ceiling, which differ in every home: left alone, the
+    first build in a new home parses the whole project again (5–8 s). Nothing the project parses
+    reads those values (no model reads `target.path` or the settings), so the prepared parse is
+    copied with the profile hash dbt will compute for this home. dbt still checks every file's
+    checksum and parses again any file that reads a changed environment variable. Returns
+    whether the parse was carried (not when the home has its own, or none is prepared).
+    """
+    source = Path(dbt_project.manifest_path).with_name(SAVED_PARSE)
+    destination = target / SAVED_PARSE
+    if destination.exists() or not source.is_file():
+        return False
+    saved = msgpack.unpackb(source.read_bytes(), raw=False, strict_map_key=False)
+    saved["state_check"]["profile_hash"]["checksum"] = contextvars.copy_context().run(profile_hash, environment)
+    target.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(SAVED_PARSE + ".tmp")
+    partial.write_bytes(msgpack.packb(saved))
+    partial.replace(destination)
+    return True
+
+
+def profile_hash(environment: Mapping[str, str]) -> str:
+    """The profile hash dbt records in its saved parse, for the profile `environment` renders.
+
+    As dbt-core 1.11 computes it (`ManifestLoader.build_manifest_state_check`): the sorted
+    connection values of the target's credentials. Run it in a copy of the context: dbt keeps
+    the environment it renders with in a context variable.
+    """
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+    from dbt.config.profile import read_profile
+    from dbt.config.renderer import ProfileRenderer
+    from dbt.contracts.files import FileHash
+    from dbt_common.context import set_invocation_context
+
+    set_invocation_context({**os.environ, **environment})
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    profile = read_profile(str(DBT_PROJECT_DIR))[project["profile"]]
+    output = ProfileRenderer({}).render_data(profile["outputs"][profile["target"]])
+    values = {key: value for key, value in output.items() if key not in ("type", "threads")}
+    credentials = DuckDBCredentials.from_dict(DuckDBCredentials.translate_aliases(values))
+    return FileHash.from_contents(pprint.pformat(sorted(credentials.connection_info()))).checksum
 
 
 def run_results(target: Path) -> list[dict]:

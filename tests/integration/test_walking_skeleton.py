@@ -125,3 +125,20 @@ def test_rerun_with_same_inputs_publishes_nothing_new(published):
     assert outcome.exit_code == 0
     assert outcome.published is False
     assert sorted(p.name for p in (home.publish / "releases").iterdir()) == [folder.name]
+
+
+def test_first_build_in_a_new_home_uses_the_saved_parse(published):
+    """The home's first dbt build starts from the project's saved parse instead of parsing it all."""
+    import msgpack
+
+    from orchestration.transform.project import SAVED_PARSE, dbt_env, profile_hash
+    from orchestration.warehouse import activity_row_count
+
+    home, _, _ = published
+    log = (home.dbt_target / "dbt.log").read_text(encoding="utf-8")
+    first = log.split("Running with dbt=")[1]
+    assert "Partial parsing enabled" in first and "Unable to do partial parsing" not in first
+    # the hash carried into the home is the one dbt computes for it, and dbt keeps it
+    saved = msgpack.unpackb((home.dbt_target / SAVED_PARSE).read_bytes(), raw=False, strict_map_key=False)
+    environment = dbt_env(home, "2026-01-15", "AR6", activity_row_count(home.root))
+    assert saved["state_check"]["profile_hash"]["checksum"] == profile_hash(environment)
