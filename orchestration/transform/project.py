@@ -29,7 +29,7 @@ def load_manifest() -> dict:
 SAVED_PARSE = "partial_parse.msgpack"
 
 
-def carry_saved_parse(target: Path, environment: Mapping[str, str]) -> bool:
+def carry_saved_parse(target: Path, environment: Mapping[str, str], prepared: Path | None = None) -> bool:
     """Give a home's first dbt build the project's saved parse, valid for the home's profile.
 
     dbt keeps a saved parse only while the profile's connection values are unchanged, and those
@@ -39,13 +39,17 @@ def carry_saved_parse(target: Path, environment: Mapping[str, str]) -> bool:
     copied with the profile hash dbt will compute for this home. dbt still checks every file's
     checksum and parses again any file that reads a changed environment variable. Returns
     whether the parse was carried (not when the home has its own, or none is prepared).
+    `prepared`: the saved parse to carry, by default the project's (models/target).
     """
-    source = Path(dbt_project.manifest_path).with_name(SAVED_PARSE)
+    source = prepared or Path(dbt_project.manifest_path).with_name(SAVED_PARSE)
     destination = target / SAVED_PARSE
     if destination.exists() or not source.is_file():
         return False
-    saved = msgpack.unpackb(source.read_bytes(), raw=False, strict_map_key=False)
-    saved["state_check"]["profile_hash"]["checksum"] = contextvars.copy_context().run(profile_hash, environment)
+    try:
+        saved = msgpack.unpackb(source.read_bytes(), raw=False, strict_map_key=False)
+        saved["state_check"]["profile_hash"]["checksum"] = contextvars.copy_context().run(profile_hash, environment)
+    except Exception:  # only time is at stake: dbt then parses the project itself, as without a saved parse
+        return False
     target.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(SAVED_PARSE + ".tmp")
     partial.write_bytes(msgpack.packb(saved))

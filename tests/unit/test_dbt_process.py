@@ -49,3 +49,14 @@ def test_a_finished_process_is_left_alone():
     process = _start("print('event')")
     assert [line.strip() for line in events_then_stop(iter(process.stdout.readline, ""), process)] == ["event"]
     assert process.wait() == 0
+
+
+def test_an_unreadable_saved_parse_is_not_carried(tmp_path):
+    """A damaged prepared parse costs a full parse, never the night."""
+    from orchestration.transform import project
+
+    prepared = tmp_path / project.SAVED_PARSE
+    prepared.write_bytes(b"\xc1 not msgpack")
+    target = tmp_path / "home" / "dbt" / "target"
+    assert project.carry_saved_parse(target, {"PCF_DUCKDB_PATH": str(tmp_path / "pcf.duckdb")}, prepared) is False
+    assert not (target / project.SAVED_PARSE).exists()
