@@ -581,6 +581,15 @@ def decimal_string(value: Any, significant: int = SIGNIFICANT_DIGITS) -> str:
     if "e" not in shortest and len(shortest) <= significant:  # at most `significant` digits: as is
         text = shortest[:-2] if shortest.endswith(".0") else shortest
         return "0" if text in ("-0", "0") else text
+    # Rounding the float itself (the `g` format) gives the digits of rounding its shortest repr,
+    # unless that repr has exactly one digit more than kept: a trailing 5 there is a tie that the
+    # binary value may break the other way. Those, and what `g` writes with an exponent, take the
+    # Decimal path below.
+    digits = shortest.partition("e")[0].replace("-", "").replace(".", "").strip("0")
+    if len(digits) != significant + 1:
+        rounded = f"{number:.{significant}g}"
+        if "e" not in rounded:
+            return rounded
     exact = Decimal(shortest)
     if exact.is_zero():
         return "0"
@@ -982,8 +991,15 @@ def _check_created(created: str) -> None:
                          "e.g. 2025-06-30T00:00:00Z")
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# What RFC 8141 allows unencoded: `quote`'s always-safe characters and the `safe` of `_urn_part`.
+_URN_SAFE_TEXT = re.compile(r"[A-Za-z0-9_.\-~!$&'()*+,;=:@]*")
+
+
 def _uuid(value: Any) -> str:
     """The canonical lower-case form of a UUID; anything else is a programming error."""
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
@@ -1000,7 +1016,10 @@ def _required(row: Mapping[str, Any], key: str) -> str:
 
 def _row_text(row: Mapping[str, Any], key: str) -> str | None:
     """A row value as non-empty text (dates as YYYY-MM-DD), else None."""
-    return _text(_str_or_none(row.get(key)))
+    value = row.get(key)
+    if isinstance(value, str):
+        return value.strip() or None
+    return _text(_str_or_none(value))
 
 
 def _finite(row: Mapping[str, Any], key: str) -> float:
@@ -1053,4 +1072,6 @@ def _str_or_none(value: Any) -> str | None:
 
 def _urn_part(text: str) -> str:
     """Percent-encode what RFC 8141 does not allow in a namespace-specific string."""
+    if _URN_SAFE_TEXT.fullmatch(text):
+        return text
     return quote(text, safe="-._~!$&'()*+,;=:@")

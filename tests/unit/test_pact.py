@@ -7,7 +7,9 @@ tests that need them skip when that folder is absent (a fresh clone has none).
 from __future__ import annotations
 
 import json
+import math
 import random
+import struct
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
@@ -543,6 +545,18 @@ def test_decimal_string_short_values_agree_with_the_decimal_rule() -> None:
     values += [generator.uniform(-1e3, 1e3) * 10 ** generator.randint(-12, 12) for _ in range(5000)]
     for value in values:
         assert decimal_string(value) == _decimal_string_by_decimal(value), value
+
+
+def test_decimal_string_agrees_with_the_decimal_rule_on_ties_and_any_double() -> None:
+    """Values whose repr has one digit more than kept, ending in 5, are ties the float may break otherwise."""
+    generator = random.Random(11)
+    ties = [float(f"{generator.randint(10**11, 10**12 - 1)}5e{generator.randint(-20, 0)}") for _ in range(3000)]
+    ties += [0.1234567890125, 1234567.890125, 2.0000000000005]
+    doubles = [struct.unpack("d", struct.pack("Q", generator.getrandbits(64)))[0] for _ in range(20000)]
+    for value in ties + [v for v in doubles if math.isfinite(v)]:
+        assert decimal_string(value) == _decimal_string_by_decimal(value), value
+    for value in [float(f"{generator.randint(100, 999)}5e{generator.randint(-8, 3)}") for _ in range(3000)]:
+        assert decimal_string(value, 3) == _decimal_string_by_decimal(value, 3), value
 
 
 def test_pact_file_bytes_are_the_standard_library_indented_json() -> None:
