@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
@@ -130,47 +131,61 @@ _RESTATEMENT_TOLERANCE = 1e-9
 
 
 def compute_changes(previous: pa.Table | None, current: pa.Table) -> pa.Table:
-    """Added, removed and restated footprints between two product_footprints tables."""
-    old = {row["product_footprint_id"]: row for row in (previous.to_pylist() if previous is not None else [])}
-    new = {row["product_footprint_id"]: row for row in current.to_pylist()}
-    rows = []
-    for key in sorted(old.keys() | new.keys()):
-        before, after = old.get(key), new.get(key)
-        if before and after:
-            old_value, new_value = before["pcf_excl_biogenic_kgco2e_per_unit"], after["pcf_excl_biogenic_kgco2e_per_unit"]
-            if abs(new_value - old_value) <= _RESTATEMENT_TOLERANCE * max(abs(old_value), abs(new_value), 1e-300):
-                continue
-            if before["submission_id"] != after["submission_id"]:
-                reason = "resubmission"
-            elif before["factor_release_id"] != after["factor_release_id"]:
-                reason = "factor_update"
-            else:
-                reason = "method"
-            change = "restated"
-        elif after:
-            change, reason = "added", "new_product"
-        else:
-            change, reason = "removed", "withdrawn"
-        source = after or before
-        rows.append(
-            {
-                "product_footprint_id": key,
-                "change_type": change,
-                "reason": reason,
-                **{column: source[column] for column in _IDENTITY},
-                "old_pcf_excl_biogenic_kgco2e_per_unit": before["pcf_excl_biogenic_kgco2e_per_unit"] if before else None,
-                "new_pcf_excl_biogenic_kgco2e_per_unit": after["pcf_excl_biogenic_kgco2e_per_unit"] if after else None,
-                "old_factor_release_id": before["factor_release_id"] if before else None,
-                "new_factor_release_id": after["factor_release_id"] if after else None,
-            }
-        )
+    """Added, removed and restated footprints between two product_footprints tables.
+
+    A full outer join on product_footprint_id, in Arrow: a footprint in both is restated when its
+    value moved by more than the relative tolerance (NaN always counts as moved), because of a new
+    submission, else a new factor release, else the method; its identity columns are the current
+    ones. Rows are sorted by the id.
+    """
+    value, key = "pcf_excl_biogenic_kgco2e_per_unit", "product_footprint_id"
     schema = pa.schema(
         [
             (f.name, {"string": pa.string(), "number": pa.float64(), "date": pa.date32()}[f.type])
             for f in CHANGES_SPEC.fields
         ]
     )
-    return pa.Table.from_pylist(rows, schema=schema)
+    kept = (key, *_IDENTITY, value, "submission_id", "factor_release_id")
+    types = {field.name: field.type for field in schema} | {
+        value: pa.float64(), "submission_id": pa.string(), "factor_release_id": pa.string()
+    }
+
+    def side(table: pa.Table | None) -> pa.Table:
+        if table is None:
+            return pa.table({name: pa.array([], types[name]) for name in kept} | {"present": pa.array([], pa.bool_())})
+        table = table.select(list(kept)).cast(pa.schema([(name, types[name]) for name in kept]))
+        return table.append_column("present", pa.repeat(True, table.num_rows))
+
+    joined = side(current).join(side(previous), key, join_type="full outer", left_suffix="_new", right_suffix="_old")
+    is_new, is_old = (pc.fill_null(joined[f"present_{s}"], False) for s in ("new", "old"))
+    old_value, new_value = joined[f"{value}_old"], joined[f"{value}_new"]
+    scale = pc.max_element_wise(pc.abs(old_value), pc.abs(new_value), 1e-300)
+    unmoved = pc.less_equal(pc.abs(pc.subtract(new_value, old_value)), pc.multiply(_RESTATEMENT_TOLERANCE, scale))
+
+    def differ(column: str) -> pa.ChunkedArray:
+        before, after = joined[f"{column}_old"], joined[f"{column}_new"]
+        return pc.fill_null(pc.not_equal(before, after), pc.not_equal(pc.is_null(before), pc.is_null(after)))
+
+    both = pc.and_(is_new, is_old)
+    restated = pc.and_(both, pc.invert(pc.fill_null(unmoved, False)))
+    change_type = pc.if_else(both, "restated", pc.if_else(is_new, "added", "removed"))
+    reason = pc.if_else(
+        both,
+        pc.if_else(differ("submission_id"), "resubmission", pc.if_else(differ("factor_release_id"), "factor_update", "method")),
+        pc.if_else(is_new, "new_product", "withdrawn"),
+    )
+    columns = {
+        key: joined[key],
+        "change_type": change_type,
+        "reason": reason,
+        **{column: pc.if_else(is_new, joined[f"{column}_new"], joined[f"{column}_old"]) for column in _IDENTITY},
+        f"old_{value}": old_value,
+        f"new_{value}": new_value,
+        "old_factor_release_id": joined["factor_release_id_old"],
+        "new_factor_release_id": joined["factor_release_id_new"],
+    }
+    changes = pa.table(columns).filter(pc.or_(restated, pc.invert(both)))
+    return changes.sort_by(key).cast(schema).combine_chunks()
 
 
 def _read_previous(home: Home, release_id: str | None, name: str) -> pa.Table | None:
