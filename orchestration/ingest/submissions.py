@@ -86,24 +86,27 @@ def check_stored_rows(connection: duckdb.DuckDBPyConnection, submission_ids: lis
     """Run the row rules once over every stored row and PACT footprint of `submission_ids`.
 
     The rules are SQL grouped by submission, so a night's files are checked in one pass instead of
-    one query per file. Returns how many problems were found.
+    one query per file. They read the stored rows through a view: copying a night's rows into a
+    table of their own first took longer than the rules (10M lines: 6–7 s to copy, then 30–35 s
+    of rules on the copy against 16–17 s on the view). Returns how many problems were found.
     """
     if not submission_ids:
         return 0
     connection.register("checked_ids", pa.table({"submission_id": pa.array(submission_ids, pa.string())}))
     try:
         connection.execute(
-            "create or replace temp table new_rows as select * from raw.submission_rows "
+            "create or replace temp view new_rows as select * from raw.submission_rows "
             "where submission_id in (select submission_id from checked_ids)"
         )
         found = add_row_problems(connection, "new_rows", product_columns=PRODUCT_LEVEL)
         connection.execute(
-            """create or replace temp table new_rows as
+            """create or replace temp view new_rows as
                select submission_id, '' as source_sheet, source_row, company_uscc, product_code, product_category,
                       declared_unit, hs_code, reporting_period_start, reporting_period_end
                from raw.pact_footprints where submission_id in (select submission_id from checked_ids)"""
         )
         found += add_row_problems(connection, "new_rows", rules=PACT_RULES, consistency=False, product_columns=PRODUCT_LEVEL)
+        connection.execute("drop view new_rows")  # it reads checked_ids, which goes next
     finally:
         connection.unregister("checked_ids")
     return found
