@@ -60,7 +60,7 @@ class PcfDbtTranslator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=PcfDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=PcfDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)),
     pool="duckdb",
 )
 def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PcfSettings):

@@ -166,3 +166,25 @@ def test_a_night_whose_rules_test_fails_is_blocked_and_says_which_rule(tmp_path)
         for check in blocked.failed_checks
     ), blocked.failed_checks
     assert (home.publish / "LATEST").read_text().strip() == "2026-01-15"
+
+
+def test_a_night_whose_raw_store_breaks_its_own_rules_is_blocked(tmp_path):
+    """A source table's `rules` test is a check of the raw asset: when it fails, the night is
+    blocked (exit 2) and names the rule, as for a model's, rather than ending in an error."""
+    from datetime import date
+
+    from orchestration.home import Home
+    from orchestration.runner import EXIT_BLOCKED, EXIT_OK, run_nightly
+    from tests.conftest import make_home
+
+    home = Home(make_home(tmp_path)).ensure()
+    assert run_nightly(home, as_of=date(2026, 1, 15)).exit_code == EXIT_OK
+    with duckdb.connect(str(home.duckdb)) as connection:
+        connection.execute(  # the table's own constraints cannot tell: a status outside its closed list
+            "update raw.files set file_status = 'lost' "
+            "where file_sha256 = (select min(file_sha256) from raw.files where kind = 'submission')"
+        )
+    blocked = run_nightly(home, as_of=date(2026, 1, 16), gwp_set="AR5")
+    assert blocked.exit_code == EXIT_BLOCKED and not blocked.published
+    assert "raw/files: raw_files_rules — accepted_values(file_status): 1" in blocked.failed_checks, blocked.failed_checks
+    assert (home.publish / "LATEST").read_text().strip() == "2026-01-15"

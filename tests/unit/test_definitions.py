@@ -87,6 +87,9 @@ def test_fast_job_keeps_every_asset_and_only_the_checks_of_what_leaves():
     names = {f"{k.asset_key.to_user_string()}:{k.name}" for k in fast_checks}
     assert {"product_footprints:product_footprints_expectations", "product_footprints:drift_gate",
             "emission_factors:emission_factors_rules"} <= names
-    internal = {k for k in graph.asset_check_keys if k.asset_key.to_user_string().startswith(("stg_", "int_"))}
+    internal = {k for k in graph.asset_check_keys if k.asset_key.to_user_string().startswith(("raw/", "stg_", "int_"))}
+    assert {"raw/files:raw_files_rules", "raw/submission_rows:raw_submission_rows_rules"} <= {
+        f"{k.asset_key.to_user_string()}:{k.name}" for k in internal
+    }
     assert internal and not internal & fast_checks
     assert nightly_job.selection.resolve_checks(graph) == set(graph.asset_check_keys)
