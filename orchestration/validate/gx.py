@@ -11,7 +11,8 @@ context that is created once per process. GX over SQLAlchemy on DuckDB does not 
 callers hand in the rows (e.g. `duckdb_connection.sql(...).arrow()`).
 
 `great_expectations` takes 4-5 s to import, so it is imported on first use only: importing this
-module (e.g. for the dataclasses, or to render a report) stays cheap.
+module (e.g. for the dataclasses, or to render a report) stays cheap. A night starts that import on
+a thread of its own (`warm_up`) while it reads its files, so it costs the night little.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import itertools
 import json
 import math
 import os
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -242,6 +244,7 @@ def load_suite(name: str, directory: Path | None = None) -> ExpectationSuite:
     an expectation it cannot build (unknown type, bad kwargs); here that raises `ValueError` naming
     the file and the expectation.
     """
+    _gx_imported()
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -271,11 +274,50 @@ def load_suite(name: str, directory: Path | None = None) -> ExpectationSuite:
 _CONTEXT: AbstractDataContext | None = None
 _LOCK = threading.RLock()
 _DATASOURCE_SEQUENCE = itertools.count(1)
+_WARM_UP: threading.Thread | None = None
+#: What validating needs of great_expectations, imported by `warm_up` ahead of first use.
+_GX_MODULES = (
+    "great_expectations",
+    "great_expectations.core",
+    "great_expectations.expectations.expectation_configuration",
+    "great_expectations.execution_engine.pandas_execution_engine",
+    "great_expectations.validator.v1_validator",
+)
+
+
+def warm_up() -> None:
+    """Start importing great_expectations on a thread of its own (once per process) and return at once.
+
+    Every night needs GX (the factor rows, the check steps) and its import takes 4-5 s of Python.
+    Started where the night's own thread goes on to wait for DuckDB for seconds (reading the
+    night's files), the import runs on the otherwise idle core instead of adding to the night.
+    Whatever uses GX first waits for this import to finish (`_gx_imported`).
+    """
+    global _WARM_UP
+    with _LOCK:
+        if _WARM_UP is None and not all(name in sys.modules for name in _GX_MODULES):
+            _WARM_UP = threading.Thread(target=_import_gx, name="great-expectations-import", daemon=True)
+            _WARM_UP.start()
+
+
+def _import_gx() -> None:
+    try:
+        for name in _GX_MODULES:
+            __import__(name)
+    except Exception:  # the import that needs GX raises it again, where it can be reported
+        pass
+
+
+def _gx_imported() -> None:
+    """Wait for an import `warm_up` started, if it is still under way."""
+    if _WARM_UP is not None:
+        _WARM_UP.join()
 
 
 def get_context() -> AbstractDataContext:
     """The process's ephemeral GX context: created once, progress bars off, analytics off."""
     global _CONTEXT
+    _gx_imported()
     with _LOCK:
         if _CONTEXT is None:
             import great_expectations as gx
@@ -571,6 +613,7 @@ def _validate_with_gx(suite_name: str, configurations: dict[int, Any], frame: pd
     The pandas datasource is created for this run and deleted afterwards, so GX's execution
     engine (which caches the loaded batch and some metrics) does not keep the frame alive.
     """
+    _gx_imported()
     from great_expectations.core import ExpectationSuite
     from great_expectations.validator.v1_validator import Validator
 

@@ -60,3 +60,13 @@ def test_an_unreadable_saved_parse_is_not_carried(tmp_path):
     target = tmp_path / "home" / "dbt" / "target"
     assert project.carry_saved_parse(target, {"PCF_DUCKDB_PATH": str(tmp_path / "pcf.duckdb")}, prepared) is False
     assert not (target / project.SAVED_PARSE).exists()
+
+
+def test_the_dagster_process_builds_no_dbt_adapter():
+    """dagster-dbt's in-process adapter (about 2 s a night) is skipped; the override must keep its name."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.transform.assets import venv_dbt
+
+    assert callable(getattr(DbtCliResource, "_initialize_dbt_core_adapter", None))
+    assert venv_dbt()._initialize_dbt_core_adapter(["build"]) is None
