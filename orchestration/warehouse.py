@@ -23,6 +23,13 @@ _FACTOR_TEXT_COLUMNS = ",\n    ".join(f"{c.name} varchar" for c in FACTOR_COLUMN
 RAW_DDL = f"""
 create schema if not exists raw;
 
+-- the as-of date and GWP set of the dbt build under way, one row, written before each build
+create schema if not exists pipeline;
+create table if not exists pipeline.run_settings (
+    as_of date not null,
+    gwp_set varchar not null
+);
+
 -- one row per input file ever received (by content): the archive's catalogue
 create table if not exists raw.files (
     file_sha256 varchar primary key,

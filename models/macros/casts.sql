@@ -8,15 +8,25 @@
     try_cast(try_strptime(trim({{ column }}), '%Y-%m-%d') as date)
 {%- endmacro %}
 
-{#- The as-of date of the run (SPEC §2): PCF_DBT_AS_OF as the pipeline sets it, else the var (dbt unit
-    tests). An environment variable, not --vars, so that a new date re-parses only the files using it. -#}
+{#- The as-of date of the run (SPEC §2), as the pipeline wrote it before the build (source
+    pipeline.run_settings; a unit test gives it as an input). Read in SQL rather than rendered from a
+    var or an environment variable, so a new date every night changes no parsed file. -#}
 {% macro as_of_date() -%}
-    cast('{{ env_var("PCF_DBT_AS_OF", var("as_of")) }}' as date)
+    {{ run_setting('as_of') }}
 {%- endmacro %}
 
-{#- The GWP100 set of the run: PCF_DBT_GWP_SET as the pipeline sets it, else the var. -#}
+{#- The GWP100 set of the run (seed gwp_sets), from the same row. -#}
 {% macro run_gwp_set() -%}
-    {{ env_var("PCF_DBT_GWP_SET", var("gwp_set")) }}
+    {{ run_setting('gwp_set') }}
+{%- endmacro %}
+
+{#- One value of the run's settings row; the build stops when there is not exactly one row. -#}
+{% macro run_setting(column) -%}
+    (
+        select case when count(*) = 1 then max({{ column }})
+            else error('pipeline.run_settings holds ' || count(*) || ' rows, not one: `pcf run` writes it before dbt') end
+        from {{ source('pipeline', 'run_settings') }}
+    )
 {%- endmacro %}
 
 {#- A stable UUID (RFC 4122 layout, version 5 nibble) derived from a text key. -#}

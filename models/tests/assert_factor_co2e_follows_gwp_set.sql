@@ -1,8 +1,8 @@
 -- A failure means a factor version's CO2e per activity unit does not follow SPEC §4 under the
 -- run's GWP set: ghg_kgco2e_per_activity_unit must be co2e_kg when the factor has no gas split,
 -- else co2_fossil + ch4_fossil·GWP_CH4_fossil + ch4_biogenic·GWP_CH4_nonfossil + n2o·GWP_N2O +
--- other_ghg (missing gases 0), with the GWP values of seeds/gwp_sets.csv for var gwp_set. It also
--- fails when var gwp_set names no row of the seed while accepted factors exist: every factor
+-- other_ghg (missing gases 0), with the GWP values of seeds/gwp_sets.csv for the run's gwp_set. It
+-- also fails when that set names no row of the seed while accepted factors exist: every factor
 -- would silently drop out of the factor set (the model cross-joins the chosen GWP row).
 {{ config(meta={'dagster': {'ref': {'name': 'int_factor_versions'}}}) }}  -- shown in Dagster as a check of int_factor_versions
 with
@@ -13,7 +13,7 @@ versions as (
 
 gwp as (
     select * from {{ ref('gwp_sets') }}
-    where gwp_set = '{{ run_gwp_set() }}'
+    where gwp_set = {{ run_gwp_set() }}
 ),
 
 factor_rows as (
@@ -54,7 +54,7 @@ unknown_gwp_set as (
     select
         cast(null as varchar) as factor_id,
         cast(null as bigint) as version_number,
-        'var gwp_set = {{ run_gwp_set() }} is not in seeds/gwp_sets.csv' as problem
+        'the run''s gwp_set ' || {{ run_gwp_set() }} || ' is not in seeds/gwp_sets.csv' as problem
     where not exists (select 1 from gwp)
         and exists (select 1 from factor_rows)
 ),

@@ -19,7 +19,14 @@ from packaging.version import Version
 
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
-from orchestration.transform.project import carry_saved_parse, dbt_build_args, dbt_env, dbt_project, run_results
+from orchestration.transform.project import (
+    carry_saved_parse,
+    dbt_build_args,
+    dbt_env,
+    dbt_project,
+    run_results,
+    write_run_settings,
+)
 from orchestration.warehouse import activity_row_count, connect
 
 
@@ -75,7 +82,9 @@ class PcfDbtTranslator(DagsterDbtTranslator):
 def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PcfSettings):
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
-    environment = dbt_env(home, settings.as_of_date().isoformat(), settings.gwp(), activity_row_count(home.root))
+    environment = dbt_env(home, activity_row_count(home.root))
+    with connect(home.root) as connection:
+        write_run_settings(connection, settings.as_of_date().isoformat(), settings.gwp())
     target = home.dbt_target
     failed: list[AssetCheckResult] = []  # described once dbt has written what each test ran
     error: Exception | None = None

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import msgpack
 import yaml
 from dagster_dbt import DbtProject
@@ -90,19 +91,29 @@ def dbt_build_args() -> list[str]:
 
     dbt unit tests check the SQL itself, not the night's data: they run in the test suite
     (tests/integration/test_dbt_unit_tests.py), not every night. The run's as-of date and GWP set
-    reach dbt as environment variables (`dbt_env`), not `--vars`: a changed var makes dbt parse the
-    whole project again, a changed environment variable only the files that read it.
+    are not arguments: they reach dbt as data (`write_run_settings`).
     """
     return ["build", "--exclude-resource-type", "unit_test"]
 
 
-def dbt_env(home: Home, as_of: str, gwp_set: str, activity_rows: int = 0) -> dict[str, str]:
-    """Environment for a dbt invocation against the home's warehouse for one run (`activity_rows`:
-    the rows of raw.submission_rows, which size DuckDB's memory ceiling inside dbt)."""
+def write_run_settings(connection: duckdb.DuckDBPyConnection, as_of: str, gwp_set: str) -> None:
+    """Set the as-of date and GWP set the next dbt build reads (`pipeline.run_settings`, one row).
+
+    The models read them in SQL (macros `as_of_date` and `run_gwp_set`), not as `--vars` or
+    environment variables rendered when dbt parses: a value that changes every night would make
+    dbt parse again, every night, each file using it, and rebuild its manifest (1.5-2 s).
+    """
+    connection.execute("begin")
+    connection.execute("delete from pipeline.run_settings")
+    connection.execute("insert into pipeline.run_settings values (cast(? as date), ?)", [as_of, gwp_set])
+    connection.execute("commit")
+
+
+def dbt_env(home: Home, activity_rows: int = 0) -> dict[str, str]:
+    """Environment for a dbt invocation against the home's warehouse (`activity_rows`: the rows of
+    raw.submission_rows, which size DuckDB's memory ceiling inside dbt)."""
     return {
         "PCF_DUCKDB_PATH": str(home.duckdb),
-        "PCF_DBT_AS_OF": as_of,
-        "PCF_DBT_GWP_SET": gwp_set,
         "PCF_DBT_MEMORY_LIMIT": dbt_memory_limit(activity_rows),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",

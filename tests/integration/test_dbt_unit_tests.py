@@ -19,8 +19,7 @@ def test_dbt_unit_tests_pass(tiny_release):
     env = {**os.environ, "PCF_DUCKDB_PATH": str(home.duckdb), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
-        [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(home.root / "dbt" / "unit"),
-         "--vars", '{"as_of": "2026-01-15"}'],
+        [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(home.root / "dbt" / "unit")],
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:]

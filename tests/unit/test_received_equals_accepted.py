@@ -34,6 +34,7 @@ from orchestration.home import DBT_PROJECT_DIR, Home
 from orchestration.ingest.submissions import ingest_submissions
 from orchestration.inputs import SUBMISSION_COLUMNS
 from orchestration.problems import REASONS
+from orchestration.transform.project import write_run_settings
 from orchestration.warehouse import RAW_DDL
 
 AS_OF = date(2026, 1, 15)
@@ -74,7 +75,7 @@ def _render(relative: str) -> str:
     return template.render(
         ref=_ref,
         source=lambda schema, table: f"{schema}.{table}",
-        var=lambda name, default=None: {"as_of": AS_OF.isoformat()}.get(name, default),
+        var=lambda name, default=None: default,
         env_var=lambda name, default=None: default,
     )
 
@@ -88,6 +89,7 @@ def _row_outcomes(connection: duckdb.DuckDBPyConnection) -> None:
     for name, sql in RENDERED.items():
         connection.execute(f"create view staging.{name} as {sql}")
     connection.execute(GRAPH_PROBLEMS_DDL)
+    write_run_settings(connection, AS_OF.isoformat(), "AR6")
     connection.execute(f"create table intermediate.int_submission_row_outcomes as {RENDERED_OUTCOMES}")
 
 

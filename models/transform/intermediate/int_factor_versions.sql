@@ -14,7 +14,7 @@ factor_rows as (
 
 gwp as (
     select * from {{ ref('gwp_sets') }}
-    where gwp_set = '{{ run_gwp_set() }}'
+    where gwp_set = {{ run_gwp_set() }}
 ),
 
 ordered_releases as (

@@ -35,7 +35,7 @@ final as (
         footprints.primary_data_share_pct,
         footprints.dqr,
         footprints.dqr_class,
-        '{{ run_gwp_set() }}' as gwp_set,
+        {{ run_gwp_set() }} as gwp_set,
         footprints.factor_release_id,
         footprints.is_boundary_complete,
         footprints.grade,

@@ -58,7 +58,7 @@ final as (
         case when transport_work_teukm > 0 then wtw_kgco2e / transport_work_teukm end as wtw_kgco2e_per_teukm,
         case when transport_work_teukm > 0 then ttw_kgco2e / transport_work_teukm end as ttw_kgco2e_per_teukm,
         case when wtw_kgco2e > 0 then 100 * coalesce(measured_wtw_kgco2e, 0) / wtw_kgco2e end as primary_data_share_pct,
-        '{{ run_gwp_set() }}' as gwp_set,
+        {{ run_gwp_set() }} as gwp_set,
         factor_release_ids,
         submission_id,
         received_date
