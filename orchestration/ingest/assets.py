@@ -9,7 +9,6 @@ from orchestration.feedback import write_release_feedback
 from orchestration.ingest.factors import ingest_factor_releases
 from orchestration.ingest.submissions import ingest_submissions
 from orchestration.resources import PcfSettings
-from orchestration.validate.gx import warm_up
 from orchestration.warehouse import connect
 
 INGEST_RETRY = RetryPolicy(max_retries=2, delay=2, backoff=Backoff.EXPONENTIAL)
@@ -66,7 +65,6 @@ def ingest_factors(context: AssetExecutionContext, settings: PcfSettings):
 def ingest_company_submissions(context: AssetExecutionContext, settings: PcfSettings):
     """Archive and read new submission files from landing/submissions/; bad files are quarantined whole."""
     home = settings.pcf_home()
-    warm_up()  # GX is needed later tonight; its import runs while DuckDB reads the files
     with connect(home.root) as connection:
         received = receipt_date(connection, settings.as_of_date())
         summary = ingest_submissions(connection, home, received) if received else None

@@ -27,6 +27,7 @@ from orchestration.transform.project import (
     run_results,
     write_run_settings,
 )
+from orchestration.validate.gx import warm_up
 from orchestration.warehouse import activity_row_count, connect
 
 
@@ -90,6 +91,7 @@ def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings
     error: Exception | None = None
     if carry_saved_parse(target, environment):
         context.log.info("first dbt build in this home: the project's saved parse is carried over")
+    warm_up()  # the checks after dbt need great_expectations: imported while this process waits on dbt
     with scoped_environ(environment):
         invocation = dbt.cli(dbt_build_args(), context=context, target_path=target)
         try:

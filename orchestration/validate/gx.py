@@ -12,7 +12,7 @@ callers hand in the rows (e.g. `duckdb_connection.sql(...).arrow()`).
 
 `great_expectations` takes 4-5 s to import, so it is imported on first use only: importing this
 module (e.g. for the dataclasses, or to render a report) stays cheap. A night starts that import on
-a thread of its own (`warm_up`) while it reads its files, so it costs the night little.
+a thread of its own (`warm_up`) while dbt builds, so it costs the night little.
 """
 
 from __future__ import annotations
@@ -288,10 +288,12 @@ _GX_MODULES = (
 def warm_up() -> None:
     """Start importing great_expectations on a thread of its own (once per process) and return at once.
 
-    Every night needs GX (the factor rows, the check steps) and its import takes 4-5 s of Python.
-    Started where the night's own thread goes on to wait for DuckDB for seconds (reading the
-    night's files), the import runs on the otherwise idle core instead of adding to the night.
-    Whatever uses GX first waits for this import to finish (`_gx_imported`).
+    Every night needs GX for the checks after dbt, and its import takes 4-5 s of Python. Started
+    as the dbt build begins, while the night's own thread only waits for dbt's output, it runs on
+    the core dbt leaves idle between its queries instead of adding to the night. (Started during
+    ingest instead, it competes with DuckDB and the per-file Python for both cores: at a million
+    lines the ingest step grew by what the import saved.) Whatever uses GX first waits for this
+    import to finish (`_gx_imported`); a night that takes in a factor release imports GX there.
     """
     global _WARM_UP
     with _LOCK:
