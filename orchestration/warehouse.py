@@ -143,14 +143,17 @@ def activity_row_count(home: Path) -> int:
     if not duckdb_path(home).exists():
         return 0
     with connect(home, read_only=True) as connection:
-        if not table_exists(connection, "raw", "submission_rows"):
-            return 0
-        return connection.execute("select count(*) from raw.submission_rows").fetchall()[0][0]
+        return stored_activity_rows(connection) if table_exists(connection, "raw", "submission_rows") else 0
+
+
+def stored_activity_rows(connection: duckdb.DuckDBPyConnection) -> int:
+    """Rows in raw.submission_rows, on a connection that has the raw schema."""
+    return connection.execute("select count(*) from raw.submission_rows").fetchall()[0][0]
 
 
 @contextmanager
 def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse for one piece of work; the raw schema exists afterwards (read-write)."""
+    """Open the warehouse for one piece of work; the raw and pipeline schemas exist afterwards (read-write)."""
     path = duckdb_path(home)
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `pcf run` first")

@@ -28,7 +28,7 @@ from orchestration.transform.project import (
     write_run_settings,
 )
 from orchestration.validate.gx import warm_up
-from orchestration.warehouse import activity_row_count, connect
+from orchestration.warehouse import connect, stored_activity_rows
 
 
 class VenvDbtCliResource(DbtCliResource):
@@ -83,9 +83,9 @@ class PcfDbtTranslator(DagsterDbtTranslator):
 def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PcfSettings):
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
-    environment = dbt_env(home, activity_row_count(home.root))
     with connect(home.root) as connection:
         write_run_settings(connection, settings.as_of_date().isoformat(), settings.gwp())
+        environment = dbt_env(home, stored_activity_rows(connection))
     target = home.dbt_target
     failed: list[AssetCheckResult] = []  # described once dbt has written what each test ran
     error: Exception | None = None

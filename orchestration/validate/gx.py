@@ -23,7 +23,6 @@ import itertools
 import json
 import math
 import os
-import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -297,7 +296,7 @@ def warm_up() -> None:
     """
     global _WARM_UP
     with _LOCK:
-        if _WARM_UP is None and not all(name in sys.modules for name in _GX_MODULES):
+        if _WARM_UP is None:
             _WARM_UP = threading.Thread(target=_import_gx, name="great-expectations-import", daemon=True)
             _WARM_UP.start()
 

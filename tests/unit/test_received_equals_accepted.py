@@ -69,14 +69,12 @@ def _ref(name: str) -> str:
 
 
 def _render(relative: str) -> str:
-    """A model's SQL with ref/source/var/env_var and the project's macros, as dbt would compile it."""
+    """A model's SQL with ref/source and the project's macros, as dbt would compile it."""
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     template = environment.from_string(MACROS + "\n" + (MODELS / relative).read_text())
     return template.render(
         ref=_ref,
         source=lambda schema, table: f"{schema}.{table}",
-        var=lambda name, default=None: default,
-        env_var=lambda name, default=None: default,
     )
 
 
