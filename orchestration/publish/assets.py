@@ -32,6 +32,7 @@ from orchestration.publish import (
     write_release,
 )
 from orchestration.publish.files import replace_atomically
+from orchestration.publish.specs import ARROW_TYPES
 from orchestration.provenance import provenance, release_with_fingerprint
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import load_manifest, run_results
@@ -139,12 +140,7 @@ def compute_changes(previous: pa.Table | None, current: pa.Table) -> pa.Table:
     ones. Rows are sorted by the id.
     """
     value, key = "pcf_excl_biogenic_kgco2e_per_unit", "product_footprint_id"
-    schema = pa.schema(
-        [
-            (f.name, {"string": pa.string(), "number": pa.float64(), "date": pa.date32()}[f.type])
-            for f in CHANGES_SPEC.fields
-        ]
-    )
+    schema = pa.schema([(f.name, ARROW_TYPES[f.type]) for f in CHANGES_SPEC.fields])
     kept = (key, *_IDENTITY, value, "submission_id", "factor_release_id")
     types = {field.name: field.type for field in schema} | {
         value: pa.float64(), "submission_id": pa.string(), "factor_release_id": pa.string()

@@ -107,7 +107,8 @@ _ACCEPTS: dict[str, Callable[[pa.DataType], bool]] = {
     "date": pa.types.is_date,
     "datetime": pa.types.is_timestamp,
 }
-_NULL_CAST: dict[str, pa.DataType] = {
+#: The Arrow type of each field type (all-null columns are cast to it).
+ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
     "integer": pa.int64(),
     "number": pa.float64(),
@@ -142,7 +143,7 @@ def conform_table(spec: DatasetSpec, table: pa.Table) -> pa.Table:
     for fs in spec.fields:
         column = table.column(fs.name)
         if pa.types.is_null(column.type):
-            column = column.cast(_NULL_CAST[fs.type])
+            column = column.cast(ARROW_TYPES[fs.type])
         if not _ACCEPTS[fs.type](column.type):
             raise TypeError(
                 f"dataset {spec.name!r}: column {fs.name!r} is {column.type}, spec says {fs.type}"
