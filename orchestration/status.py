@@ -84,12 +84,14 @@ def print_explanation(home: Home, product: str, console: Console) -> bool:
                 console.print("received as a PACT footprint: no activity lines")
                 continue
             lines = connection.execute(
-                """select lifecycle_stage, activity_name, amount, unit,
-                          coalesce(factor_id, 'supplier ' || supplier_product_period_key) as reference,
-                          coalesce(factor_release_id, supplier_submission_id) as release_or_submission,
-                          ghg_kgco2e
-                   from intermediate.int_activity_footprints where product_period_key = ?
-                   order by lifecycle_stage, source_row""",
+                """select lineage.lifecycle_stage, activity.activity_name, activity.amount, activity.unit,
+                          coalesce(lineage.factor_id, 'supplier ' || lineage.supplier_product_period_key) as reference,
+                          coalesce(lineage.factor_release_id, lineage.supplier_submission_id) as release_or_submission,
+                          lineage.ghg_kgco2e
+                   from intermediate.int_activity_footprints as lineage
+                   join intermediate.int_activity_rows as activity using (row_key)
+                   where lineage.product_period_key = ?
+                   order by lineage.lifecycle_stage, activity.source_sheet, activity.source_row""",
                 [key],
             ).fetchall()
             table = Table()

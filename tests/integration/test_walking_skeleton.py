@@ -89,6 +89,30 @@ def test_two_tier_footprint_matches_hand_worked_values(published):
     assert fridge["grade"] is None  # two products cannot be graded: too few peers
 
 
+def test_explain_lists_every_line_of_the_hand_worked_footprint(published):
+    """`pcf explain` reads the lineage and the activity rows behind it: each line, its factor or supplier, the total."""
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    home, _, rows = published
+    fridge = rows["FRIDGE-1"]
+    result = CliRunner().invoke(main, ["explain", f"{fridge['company_uscc']}/FRIDGE-1", "--home", str(home.root)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "│" in line]
+    by_stage = {}
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+        if cells[0] in FRIDGE_ROWS:
+            by_stage.setdefault(cells[0], []).append(float(cells[6].replace(",", "")))
+    assert {stage: sorted(values) for stage, values in by_stage.items()} == {
+        stage: sorted(round(ghg, 3) for ghg, _, _ in rows) for stage, rows in FRIDGE_ROWS.items()
+    }
+    assert "supplier " in result.output and "500000" in result.output  # the steel line, its amount from the activity row
+    total = next(line for line in lines if line.strip("│ ").startswith("total"))
+    assert f"{FRIDGE_TOTAL:,.3f}" in total
+
+
 def test_csv_matches_parquet_and_opens_in_excel(published):
     _, folder, rows = published
     raw = (folder / "product_footprints.csv").read_bytes()

@@ -43,6 +43,7 @@ CASES: dict[str, str | bytes] = {
     "label_row.csv": text(HEADER, LABELS, *rows("1", "2")),
     "blank_line.csv": text(HEADER, rows("1")[0], "", rows("2")[0]),
     "whitespace_row.csv": text(HEADER, rows("1")[0], " ," * 25 + " ", rows("2")[0]),
+    "other_whitespace_row.csv": text(HEADER, rows("1")[0], "\t,\u3000," + "," * 23 + "\u00a0", rows("2")[0]),
     "spaces_in_cells.csv": text(HEADER, *rows("  8  ", " 9")),
     "tab_and_ideographic_space.csv": text(HEADER, *rows("\t10\u3000", "\u300011")),
     "ragged_short.csv": text(HEADER, rows("1")[0], "a,b,c"),

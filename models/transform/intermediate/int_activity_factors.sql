@@ -139,12 +139,15 @@ final as (
             else 'UNIT_DIMENSION_MISMATCH'
         end as problem_code,
         case
+            when chosen.factor_id is not null then null
             when located.activity_code is not null and coalesce(candidate_summary.factors_found, 0) = 0 then 'activity_code'
             when located.factor_id is not null and coalesce(candidate_summary.factors_found, 0) = 0 then 'factor_id'
             when located.activity_code is not null and candidate_summary.factors_in_geography = 0 then 'activity_code'
             else 'unit'
         end as problem_column,
+        -- null for a row with a factor: at ten million rows the JSON of every row cost seconds to build and store
         case
+            when chosen.factor_id is not null then null
             when coalesce(candidate_summary.factors_found, 0) = 0 then json_object('value', coalesce(located.activity_code, located.factor_id))
             when located.activity_code is not null and candidate_summary.factors_in_geography = 0
                 then json_object('value', located.activity_code, 'expected', coalesce(located.city_geography_code, located.province_geography_code, 'CN'))

@@ -57,9 +57,13 @@ final as (
             when chosen.row_key is null then 'UNKNOWN_SUPPLIER_PRODUCT'
             when row_unit.dimension is distinct from supplier_unit.dimension then 'UNIT_DIMENSION_MISMATCH'
         end as problem_code,
-        case when chosen.row_key is null then 'supplier_product' else 'unit' end as problem_column,
+        case
+            when chosen.row_key is null then 'supplier_product'
+            when row_unit.dimension is distinct from supplier_unit.dimension then 'unit'
+        end as problem_column,
         case
             when chosen.row_key is null then json_object('value', links.supplier_product)
+            when row_unit.dimension is not distinct from supplier_unit.dimension then null
             else json_object(
                 'value', links.unit, 'value_dimension', row_unit.dimension,
                 'expected', chosen.supplier_declared_unit, 'expected_dimension', supplier_unit.dimension
