@@ -641,7 +641,14 @@ def _validate_with_gx(suite_name: str, configurations: dict[int, Any], frame: pd
                 batch_parameters={"dataframe": frame},
                 result_format=dict(RESULT_FORMAT),
             )
-            suite_result = validator.validate_expectation_suite(suite)
+            # GX matches a regex as `column.astype(str).str.contains(regex)`. With pandas' string
+            # inference on, that is Arrow's regex kernel over the Arrow-backed column instead of
+            # Python's `re` on every value turned into a Python object (the int_activity_rows suite
+            # on 9.5M rows: 14–18 s → 7–11 s, and no column of Python strings). Arrow's engine is RE2,
+            # stricter than `re` where the suites want it: `\d` is an ASCII digit and `$` the very
+            # end of the value (`re` also took a full-width digit, or a line break after the value).
+            with pd.option_context("future.infer_string", True):
+                suite_result = validator.validate_expectation_suite(suite)
         finally:
             context.data_sources.delete(name=datasource_name)
     by_index: dict[int, Any] = {}

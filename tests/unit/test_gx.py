@@ -251,6 +251,18 @@ def test_bad_product_footprints_fail_on_exactly_the_broken_rules() -> None:
     assert len(result.blocking_failures) == 8
 
 
+def test_regex_is_matched_over_the_whole_ascii_value() -> None:
+    """Regexes run on Arrow's engine (RE2): `\\d` is an ASCII digit and `$` the very end of the value."""
+    frame = good_product_footprints()
+    frame.loc[0, "company_uscc"] = "91370200MA3C12345X\n"  # a trailing line break
+    frame.loc[1, "company_uscc"] = "9137020\uff10MA3C1234X5"  # a full-width digit zero
+    result = run_suite("product_footprints", pa.Table.from_pandas(frame, preserve_index=False))
+    by_key = {(o.expectation_type, o.column): o for o in result.results}
+    regex = by_key[("expect_column_values_to_match_regex", "company_uscc")]
+    assert not regex.success and regex.unexpected_count == 2
+    assert sorted(regex.partial_unexpected_list) == sorted(["91370200MA3C12345X\n", "9137020\uff10MA3C1234X5"])
+
+
 def test_compound_key_duplicate_and_missing_pcf_fail() -> None:
     frame = pd.concat([good_product_footprints(), good_product_footprints().iloc[[0]]], ignore_index=True)
     frame.loc[3, "product_footprint_id"] = "0b6f4a1e-0000-4000-8000-000000000004"
