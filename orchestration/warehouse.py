@@ -138,14 +138,6 @@ def dbt_memory_limit(activity_rows: int) -> str:
     return f"{min(3, max(1, round(activity_rows / 3_000_000)))}GB"
 
 
-def activity_row_count(home: Path) -> int:
-    """Rows in raw.submission_rows (0 before the first night)."""
-    if not duckdb_path(home).exists():
-        return 0
-    with connect(home, read_only=True) as connection:
-        return stored_activity_rows(connection) if table_exists(connection, "raw", "submission_rows") else 0
-
-
 def stored_activity_rows(connection: duckdb.DuckDBPyConnection) -> int:
     """Rows in raw.submission_rows, on a connection that has the raw schema."""
     return connection.execute("select count(*) from raw.submission_rows").fetchall()[0][0]
