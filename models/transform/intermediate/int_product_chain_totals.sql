@@ -29,9 +29,9 @@ row_problems as (
 direct as (
     select
         product_period_key,
-        sum(ghg_kgco2e) as ghg_kgco2e,
-        sum(biogenic_co2_kg) as biogenic_co2_kg,
-        sum(ghg_kgco2e * dqr) as dqr_weighted_ghg_kgco2e
+        {{ stable_sum('ghg_kgco2e') }} as ghg_kgco2e,
+        {{ stable_sum('biogenic_co2_kg') }} as biogenic_co2_kg,
+        {{ stable_sum('ghg_kgco2e * dqr') }} as dqr_weighted_ghg_kgco2e
     from factor_rows
     where problem_code is null
     group by product_period_key
@@ -97,9 +97,9 @@ walk_flags as (
         bool_or(walk.is_cycle and walk.node_key = walk.root_key) as is_on_cycle,
         arg_min(walk.path, len(walk.path)) filter (where walk.is_cycle and walk.node_key = walk.root_key) as cycle_path,
         bool_or(walk.is_cycle or (nodes.has_own_problem and walk.node_key <> walk.root_key)) as depends_on_unusable,
-        sum(walk.coefficient * nodes.direct_ghg_per_unit) filter (where not walk.is_cycle) as ghg_kgco2e_per_unit,
-        sum(walk.coefficient * nodes.direct_biogenic_per_unit) filter (where not walk.is_cycle) as biogenic_co2_kg_per_unit,
-        sum(walk.coefficient * nodes.direct_dqr_weighted_per_unit) filter (where not walk.is_cycle) as dqr_weighted_ghg_per_unit
+        {{ stable_sum('walk.coefficient * nodes.direct_ghg_per_unit', where='not walk.is_cycle') }} as ghg_kgco2e_per_unit,
+        {{ stable_sum('walk.coefficient * nodes.direct_biogenic_per_unit', where='not walk.is_cycle') }} as biogenic_co2_kg_per_unit,
+        {{ stable_sum('walk.coefficient * nodes.direct_dqr_weighted_per_unit', where='not walk.is_cycle') }} as dqr_weighted_ghg_per_unit
     from walk
     inner join nodes on nodes.product_period_key = walk.node_key
     group by walk.root_key

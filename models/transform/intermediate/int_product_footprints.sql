@@ -28,14 +28,14 @@ units as (
 by_product as (
     select
         product_period_key,
-        sum(ghg_kgco2e) as ghg_kgco2e,
-        sum(biogenic_co2_kg) as biogenic_co2_kg,
+        {{ stable_sum('ghg_kgco2e') }} as ghg_kgco2e,
+        {{ stable_sum('biogenic_co2_kg') }} as biogenic_co2_kg,
         {% for stage in ['raw_materials', 'production', 'distribution', 'use', 'end_of_life'] -%}
-        coalesce(sum(ghg_kgco2e) filter (where lifecycle_stage = '{{ stage }}'), 0) as {{ stage }}_kgco2e,
+        coalesce({{ stable_sum('ghg_kgco2e', where="lifecycle_stage = '" ~ stage ~ "'") }}, 0) as {{ stage }}_kgco2e,
         count(*) filter (where lifecycle_stage = '{{ stage }}') > 0 as has_{{ stage }},
         {% endfor -%}
-        sum(ghg_kgco2e) filter (where is_primary) as primary_ghg_kgco2e,
-        sum(ghg_kgco2e * dqr) as dqr_weighted_ghg_kgco2e,
+        {{ stable_sum('ghg_kgco2e', where='is_primary') }} as primary_ghg_kgco2e,
+        {{ stable_sum('ghg_kgco2e * dqr') }} as dqr_weighted_ghg_kgco2e,
         max(factor_release_id) as factor_release_id,
         bool_or(reference_kind = 'supplier') as has_supplier_links
     from activity_footprints

@@ -19,11 +19,11 @@ cells as (
         count(distinct shipment_id) as shipment_count,
         count(distinct shipper_uscc) as shipper_count,
         sum(teu) as teu,
-        sum(transport_work_teukm) as transport_work_teukm,
-        sum(transport_work_tkm) as transport_work_tkm,
-        sum(wtw_kgco2e) as wtw_kgco2e,
-        sum(ttw_kgco2e) as ttw_kgco2e,
-        sum(wtw_kgco2e) filter (where calculation_method = 'measured_energy') as measured_wtw_kgco2e
+        {{ stable_sum('transport_work_teukm') }} as transport_work_teukm,
+        {{ stable_sum('transport_work_tkm') }} as transport_work_tkm,
+        {{ stable_sum('wtw_kgco2e') }} as wtw_kgco2e,
+        {{ stable_sum('ttw_kgco2e') }} as ttw_kgco2e,
+        {{ stable_sum('wtw_kgco2e', where="calculation_method = 'measured_energy'") }} as measured_wtw_kgco2e
     from elements
     group by 1, 2, 3, 4
 ),

@@ -21,12 +21,12 @@ shipments as (
         min(departure_date) as first_departure_date,
         string_agg(coalesce(mode, hub_type), ' > ' order by element_seq) as transport_chain,
         count(*) as element_count,
-        coalesce(sum(distance_km) filter (where element_type = 'transport'), 0) as distance_km,
-        coalesce(sum(transport_work_teukm), 0) as transport_work_teukm,
-        coalesce(sum(transport_work_tkm), 0) as transport_work_tkm,
-        sum(wtw_kgco2e) as wtw_kgco2e,
-        sum(ttw_kgco2e) as ttw_kgco2e,
-        sum(wtw_kgco2e) filter (where calculation_method = 'measured_energy') as measured_wtw_kgco2e,
+        coalesce({{ stable_sum('distance_km', where="element_type = 'transport'") }}, 0) as distance_km,
+        coalesce({{ stable_sum('transport_work_teukm') }}, 0) as transport_work_teukm,
+        coalesce({{ stable_sum('transport_work_tkm') }}, 0) as transport_work_tkm,
+        {{ stable_sum('wtw_kgco2e') }} as wtw_kgco2e,
+        {{ stable_sum('ttw_kgco2e') }} as ttw_kgco2e,
+        {{ stable_sum('wtw_kgco2e', where="calculation_method = 'measured_energy'") }} as measured_wtw_kgco2e,
         string_agg(distinct wtw_factor_release_id, '; ' order by wtw_factor_release_id) as factor_release_ids,
         any_value(received_date) as received_date
     from elements

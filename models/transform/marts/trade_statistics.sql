@@ -27,8 +27,8 @@ cells as (
         declared_unit,
         count(*) as product_count,
         count(distinct company_uscc) as company_count,
-        sum(market_export_volume) as export_volume,
-        sum(market_export_volume * pcf_excl_biogenic_kgco2e_per_unit) / sum(market_export_volume)
+        {{ stable_sum('market_export_volume') }} as export_volume,
+        {{ stable_sum('market_export_volume * pcf_excl_biogenic_kgco2e_per_unit') }} / {{ stable_sum('market_export_volume') }}
             as export_weighted_pcf_kgco2e_per_unit,
         100.0 * avg(case when is_label_eligible then 1.0 else 0.0 end) as label_eligible_share_pct
     from by_market
