@@ -280,13 +280,11 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
     datasets = [(spec, tables[spec.name]) for spec in specs] + [(CHANGES_SPEC, changes)]
 
     created = f"{as_of}T00:00:00Z"
-    footprint_rows = tables["product_footprints"].to_pylist()
     extra: dict[str, bytes] = {}
-    for version, export in (("v2", pact.to_pact_v2), ("v3", pact.to_pact_v3)):
-        payload, skipped = export(footprint_rows, created)
+    for version, (data, skipped) in pact.export_files(tables["product_footprints"], created).items():
         if skipped:
             context.log.warning(pact.skipped_summary(f"PACT {version}", skipped))
-        extra[f"pact/product_footprints.{version}.json"] = pact.pact_json_bytes(payload)
+        extra[f"pact/product_footprints.{version}.json"] = data
     suites = load_results(
         home, dataset_suite_names(model_names()),
         batches={BOUNDARY_SUITE: [release["release_id"] for release in inputs.factor_releases]},

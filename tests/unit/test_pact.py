@@ -20,9 +20,11 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from orchestration import pact
 from orchestration.pact import (
     RECORD_KEYS,
     decimal_string,
+    export_files,
     pact_json_bytes,
     pact_unit,
     parse_pact,
@@ -322,6 +324,21 @@ def test_export_is_deterministic_and_sorted() -> None:
         assert pact_json_bytes(first) == pact_json_bytes(second)
         keys = [(f["companyIds"][0], f["productIds"][0]) for f in first["data"]]
         assert keys == sorted(keys)
+
+
+def test_a_large_export_built_in_a_second_process_has_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From PARALLEL_EXPORT_ROWS footprints v3 is built in a spawned process beside v2: same files."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pylist([product_row(number) for number in range(1, 41)])
+    here = export_files(table, CREATED)
+    monkeypatch.setattr(pact, "PARALLEL_EXPORT_ROWS", 10)
+    beside = export_files(table, CREATED)
+    assert set(here) == {"v2", "v3"} and beside == here
+    for version, export in (("v2", to_pact_v2), ("v3", to_pact_v3)):
+        payload, skipped = export(table.to_pylist(), CREATED)
+        assert here[version] == (pact_json_bytes(payload), skipped)
+        assert len(footprints_of(json.loads(here[version][0]))) == 40
 
 
 def test_export_accepts_warehouse_types() -> None:
