@@ -219,7 +219,8 @@ def submission_reports(connection: duckdb.DuckDBPyConnection, as_of: str) -> dic
         report["products"].sort(key=lambda p: (p["product"] or "", p["period"] or ""))
         report["problems"] = sorted(
             problems.get(submission_id, []),
-            key=lambda p: (p.get("sheet") or "", p.get("row") or 0, p.get("column") or "", p.get("code") or "", p.get("product") or ""),
+            key=lambda p: (p.get("sheet") or "", p.get("row") or 0, p.get("column") or "", p.get("code") or "",
+                           p.get("product") or "", p.get("message_en") or ""),
         )
         if report["status"] == "read":
             report["status"] = "accepted" if report["rows_quarantined"] == 0 else (
