@@ -348,6 +348,11 @@ def ingest_submissions(
     # One transaction for the night's batch: every file is stored, then the row rules run once over
     # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
     batch = NightBatch(flush_rows, read_plain_csv_together)
+    if read_plain_csv_together:
+        # the files are examined in processes of their own while this one copies them to the archive
+        with batch.plain.examining([(f.submission_id, f.path) for f in unique], MAX_FILE_BYTES):
+            for landed_file in unique:
+                archive(home, landed_file.path, landed_file.sha256, sync=False)
     connection.execute("begin transaction")
     try:
         for offset, landed_file in enumerate(unique):

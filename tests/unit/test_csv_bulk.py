@@ -13,6 +13,7 @@ import pytest
 
 from orchestration.home import Home
 from orchestration.inputs import SUBMISSION_COLUMNS
+from orchestration.io import csv_bulk
 from orchestration.io.csv_bulk import CsvBatch, plain_csv
 from orchestration.warehouse import connect
 from tests.conftest import FIXTURES, ingest_night
@@ -87,6 +88,22 @@ def test_tricky_files_read_together_equal_python(tmp_path, cases_landing):
     assert statuses["plain.csv"] == statuses["gb18030.csv"] == statuses["label_row.csv"] == "read"
     assert statuses["ragged_short.csv"] == "quarantined"
     assert len(together[1]) > 20
+
+
+def test_files_examined_in_worker_processes_equal_python(tmp_path, cases_landing, monkeypatch):
+    """A night of many files is examined in a process per core beside the archive copies: same outcome."""
+    monkeypatch.setattr(csv_bulk, "PARALLEL_EXAMINE_FILES", 2)
+    examined_first: list[bool] = []
+    add = CsvBatch.add
+
+    def add_and_note(self, submission_id, path, max_bytes):
+        examined_first.append(submission_id in self._examined)
+        return add(self, submission_id, path, max_bytes)
+
+    monkeypatch.setattr(CsvBatch, "add", add_and_note)
+    together = ingest_night(tmp_path / "together", cases_landing, read_plain_csv_together=True)
+    assert examined_first and all(examined_first)
+    assert together == ingest_night(tmp_path / "alone", cases_landing, read_plain_csv_together=False)
 
 
 def test_corpus_read_together_equals_python(tmp_path):
