@@ -49,6 +49,7 @@ from orchestration.inputs import (
     PRODUCT_COLUMNS,
     SUBMISSION_COLUMNS,
 )
+from orchestration.processes import cores
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
 FACTOR_RELEASE_ID = "GEN-2025.1"
@@ -1050,7 +1051,7 @@ def _write_companies(submissions: Path, first: int, stop: int, lines: int, seed:
 def _workers(companies: int) -> int:
     if companies < 64 or not hasattr(os, "fork"):
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
+    return min(cores(), 8)
 
 
 def generate(

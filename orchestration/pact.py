@@ -32,12 +32,9 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
-import os
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -49,6 +46,7 @@ from urllib.parse import quote, unquote
 import orjson
 
 from orchestration.inputs import BOUNDARY_STAGES, LIFECYCLE_STAGES
+from orchestration.processes import cores, spawned_pool
 from orchestration.problems import FileRejected
 
 MAX_PACT_BYTES = 50 * 1024 * 1024
@@ -564,11 +562,10 @@ def export_files(table: Any, created: str) -> dict[str, tuple[bytes, dict[str, s
     """Every export of the published footprints (an Arrow table), by version: the same bytes
     however they are built. A large table's v3 file is built in a second process while this one
     builds v2; if that process dies, v3 is built here instead."""
-    cores = len(os.sched_getaffinity(0))
-    if table.num_rows < PARALLEL_EXPORT_ROWS or cores < 2:
+    if table.num_rows < PARALLEL_EXPORT_ROWS or cores() < 2:
         rows = table.to_pylist()
         return {version: export_file(version, rows, created) for version in EXPORTS}
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with spawned_pool(1) as pool:
         second = pool.submit(export_file, "v3", table, created)
         built = {"v2": export_file("v2", table, created)}
         try:

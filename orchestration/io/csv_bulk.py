@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import csv
 import itertools
-import multiprocessing
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +27,7 @@ import pyarrow as pa
 
 from orchestration.inputs import SUBMISSION_COLUMNS, InputColumn
 from orchestration.io.readers import FileRejected, _decode, _Header, _is_label_row, _map_header
+from orchestration.processes import cores, spawned_pool
 
 # What both Python's str.isspace and Arrow's utf8_trim_whitespace call white space.
 WHITESPACE = (
@@ -125,18 +123,23 @@ def plain_csv(raw: bytes, columns: tuple[InputColumn, ...] = SUBMISSION_COLUMNS)
     return text, PlainCsv(encoding, names, data_lines, label, only_spaces)
 
 
-def _examine(path: str, transcoded: str) -> PlainCsv | None:
+def _is_candidate(path: Path, max_bytes: int) -> bool:
+    """A file DuckDB may read: a .csv within the size limit (anything else is for the Python reader)."""
+    return path.suffix.lower() == ".csv" and path.stat().st_size <= max_bytes
+
+
+def _examine(path: Path, transcoded: Path) -> PlainCsv | None:
     """`plain_csv` of one file, its UTF-8 copy written to `transcoded` when it is not UTF-8."""
-    found = plain_csv(Path(path).read_bytes())
+    found = plain_csv(path.read_bytes())
     if found is None:
         return None
     text, shape = found
     if shape.encoding != "utf-8":
-        Path(transcoded).write_text(text, encoding="utf-8", newline="")
+        transcoded.write_text(text, encoding="utf-8", newline="")
     return shape
 
 
-def _examine_or_none(path: str, transcoded: str) -> tuple[bool, PlainCsv | None]:
+def _examine_or_none(path: Path, transcoded: Path) -> tuple[bool, PlainCsv | None]:
     """(True, shape) once examined; (False, None) when it failed, for `CsvBatch.add` to do again."""
     try:
         return True, _examine(path, transcoded)
@@ -162,17 +165,17 @@ class CsvBatch:
         """Examine many files in a process per core while the caller's block runs (the night's
         archive copies); `add` then uses what they found. Few files, or one core: nothing here,
         `add` examines each itself. Either way a file gets the same shape and the same copy."""
-        files = [(sid, path) for sid, path in files if path.suffix.lower() == ".csv" and path.stat().st_size <= max_bytes]
-        cores = len(os.sched_getaffinity(0))
-        if len(files) < PARALLEL_EXAMINE_FILES or cores < 2:
+        files = [(sid, path) for sid, path in files if _is_candidate(path, max_bytes)]
+        workers = cores()
+        if len(files) < PARALLEL_EXAMINE_FILES or workers < 2:
             yield
             return
-        pool = ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("spawn"))
+        pool = spawned_pool(workers)
         try:
             results = pool.map(
                 _examine_or_none,
-                [str(path) for _, path in files],
-                [str(self._transcoded_path(sid)) for sid, _ in files],
+                [path for _, path in files],
+                [self._transcoded_path(sid) for sid, _ in files],
                 chunksize=32,
             )
             yield
@@ -187,24 +190,16 @@ class CsvBatch:
 
     def add(self, submission_id: str, path: Path, max_bytes: int) -> str | None:
         """Queue `path` when it is plain and returns its encoding; None means: read it in Python."""
-        if path.suffix.lower() != ".csv" or path.stat().st_size > max_bytes:
+        if not _is_candidate(path, max_bytes):
             return None
-        read_path = path
+        transcoded = self._transcoded_path(submission_id)
         if submission_id in self._examined:
             shape = self._examined.pop(submission_id)
-            if shape is None:
-                return None
-            if shape.encoding != "utf-8":
-                read_path = self._transcoded_path(submission_id)
         else:
-            found = plain_csv(path.read_bytes())
-            if found is None:
-                return None
-            text, shape = found
-            if shape.encoding != "utf-8":
-                read_path = self._transcoded_path(submission_id)
-                read_path.write_text(text, encoding="utf-8", newline="")
-        self.files[submission_id] = _Queued(path, read_path, shape)
+            shape = _examine(path, transcoded)
+        if shape is None:
+            return None
+        self.files[submission_id] = _Queued(path, path if shape.encoding == "utf-8" else transcoded, shape)
         return shape.encoding
 
     def load(self, connection: duckdb.DuckDBPyConnection) -> list[tuple[str, Path]]:
