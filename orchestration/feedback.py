@@ -8,8 +8,6 @@ and Chinese. Reports are rewritten whole and atomically; the same warehouse stat
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -19,18 +17,19 @@ import duckdb
 import orjson
 
 from orchestration.home import Home
+from orchestration.publish.files import replace_unsynced
 from orchestration.problems import Problem
 
 PROBLEM_FIELDS = ("sheet", "row", "column", "product", "code", "severity", "message_en", "message_zh")
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    if path.exists() and path.read_bytes() == data:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
-        handle.write(data)
-    os.replace(handle.name, path)
+    try:
+        if path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    replace_unsynced(path, data)
 
 
 def _md_cell(value: Any) -> str:

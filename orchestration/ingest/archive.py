@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.home import Home
+from orchestration.publish.files import temporary_sibling
 
 _CHUNK = 1 << 20
 
@@ -75,12 +75,17 @@ def archive(home: Home, source: Path, sha256: str, sync: bool = True) -> str:
     if target.exists():
         return relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".tmp-", delete=False) as handle:
-        with source.open("rb") as src:
+    tmp = temporary_sibling(target)
+    tmp.unlink(missing_ok=True)  # a read-only copy a killed run left under this process's name
+    try:
+        with source.open("rb") as src, tmp.open("wb") as handle:
             shutil.copyfileobj(src, handle, _CHUNK)
-        handle.flush()
-        if sync:
-            os.fsync(handle.fileno())
-    os.chmod(handle.name, 0o444)
-    os.replace(handle.name, target)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return relative

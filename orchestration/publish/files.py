@@ -35,6 +35,29 @@ def replace_atomically(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def temporary_sibling(path: Path) -> Path:
+    """A name beside `path` for writing it before a rename: one per process, so cheap to make.
+
+    `tempfile` draws random names and wraps the file in objects, about 90 µs a file: 3.5 s of the
+    40,000 feedback files of a ten-million-line night. Writers into one home are one night at a
+    time, and a stale name left by a killed run is simply truncated.
+    """
+    return path.with_name(f".tmp-{path.name}-{os.getpid()}")
+
+
+def replace_unsynced(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` through a rename (never a half file), without forcing it to disk."""
+    tmp = temporary_sibling(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def fsync_dir(path: Path) -> None:
     """fsync a directory so that renames and new entries in it survive a crash (no-op where unsupported)."""
     try:

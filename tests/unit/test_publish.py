@@ -437,3 +437,35 @@ def test_readme_is_bilingual_with_counts_and_verification(published: Path) -> No
 def test_release_id_must_match_as_of(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="as-of"):
         write_release(tmp_path, release_info("2026-11-24"), [(CHANGES, changes_table())])
+
+
+def test_replace_unsynced_writes_whole_files_and_leaves_no_temporary(tmp_path):
+    from orchestration.publish.files import replace_unsynced, temporary_sibling
+
+    target = tmp_path / "report.json"
+    stale = temporary_sibling(target)
+    stale.write_bytes(b"left by a killed run, longer than what follows")
+    replace_unsynced(target, b"first")
+    assert target.read_bytes() == b"first"
+    replace_unsynced(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_archive_copy_replaces_a_read_only_temporary_left_by_a_killed_run(tmp_path):
+    from orchestration.home import Home
+    from orchestration.ingest.archive import archive, archive_path
+    from orchestration.publish.files import temporary_sibling
+
+    home = Home(tmp_path / "home")
+    source = tmp_path / "in.csv"
+    source.write_bytes(b"a,b\n1,2\n")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    target = home.root / archive_path(digest, ".csv")
+    target.parent.mkdir(parents=True)
+    stale = temporary_sibling(target)
+    stale.write_bytes(b"half")
+    stale.chmod(0o444)
+    assert archive(home, source, digest) == archive_path(digest, ".csv")
+    assert target.read_bytes() == b"a,b\n1,2\n"
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
