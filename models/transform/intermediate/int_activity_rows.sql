@@ -11,9 +11,17 @@ activity_rows as (
     select * from {{ ref('stg_submissions__rows') }}
 ),
 
+-- Each sheet of the night's rows numbered in order of submission and sheet: a row's key is its
+-- sheet's number times 2^32 plus its line, an integer. The activity-level tables are joined and
+-- checked on it; at ten million rows a text key cost seconds to store in each and to join.
+sheets as (
+    select submission_id, source_sheet, row_number() over (order by submission_id, source_sheet) as sheet_number
+    from (select distinct submission_id, source_sheet from activity_rows)
+),
+
 final as (
     select
-        activity_rows.submission_id || ':' || activity_rows.source_sheet || ':' || activity_rows.source_row as row_key,
+        (sheets.sheet_number << 32) + activity_rows.source_row as row_key,
         activity_rows.submission_id,
         activity_rows.source_sheet,
         activity_rows.source_row,
@@ -40,6 +48,9 @@ final as (
         and activity_rows.product_code = products.product_code
         and activity_rows.reporting_period_start = products.reporting_period_start
         and activity_rows.reporting_period_end = products.reporting_period_end
+    inner join sheets
+        on activity_rows.submission_id = sheets.submission_id
+        and activity_rows.source_sheet = sheets.source_sheet
 )
 
 select * from final
