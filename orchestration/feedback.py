@@ -8,6 +8,7 @@ and Chinese. Reports are rewritten whole and atomically; the same warehouse stat
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -23,12 +24,14 @@ from orchestration.problems import Problem
 PROBLEM_FIELDS = ("sheet", "row", "column", "product", "code", "severity", "message_en", "message_zh")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    try:
-        if path.read_bytes() == data:
-            return
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+def _write_atomic(path: Path, data: bytes, exists: bool = True) -> None:
+    """Replace `path` with `data` unless it holds them already; `exists=False`: known not to exist yet."""
+    if exists:
+        try:
+            if path.read_bytes() == data:
+                return
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
     replace_unsynced(path, data)
 
 
@@ -98,13 +101,25 @@ def write_report(
 
 
 def _write_report_files(
-    home: Home, folder: Path, report_id: str, report: dict[str, Any], render: Callable[[dict[str, Any]], str]
+    home: Home,
+    folder: Path,
+    report_id: str,
+    report: dict[str, Any],
+    render: Callable[[dict[str, Any]], str],
+    present: set[str] | None = None,
 ) -> None:
-    """`write_report` into `folder`, the feedback folder already resolved inside the home."""
+    """`write_report` into `folder`, the feedback folder already resolved inside the home.
+
+    `present`, when given, names every file the folder held before: a report not among them is
+    written without first trying to read it (half the system calls of a first night).
+    """
     for name, data in ((f"{report_id}.json", report_json_bytes(report)), (f"{report_id}.md", render(report).encode())):
         path = folder / name
         # a plain file name stays in the resolved folder; any other name is resolved and checked
-        _write_atomic(path if path.parent == folder else home.inside(path), data)
+        if path.parent == folder:
+            _write_atomic(path, data, exists=present is None or name in present)
+        else:
+            _write_atomic(home.inside(path), data)
 
 
 def write_release_feedback(home: Home, outcome) -> None:
@@ -232,8 +247,10 @@ def write_submission_feedback(home: Home, connection: duckdb.DuckDBPyConnection,
     """Write the report of every submission; returns totals of rows received, accepted, quarantined."""
     totals = {"submissions": 0, "rows_received": 0, "rows_accepted": 0, "rows_quarantined": 0, "files_quarantined": 0}
     folder = home.inside(home.feedback)
+    folder.mkdir(parents=True, exist_ok=True)
+    present = {entry.name for entry in os.scandir(folder)}
     for submission_id, report in submission_reports(connection, as_of).items():
-        _write_report_files(home, folder, submission_id, report, render_markdown)
+        _write_report_files(home, folder, submission_id, report, render_markdown, present)
         totals["submissions"] += 1
         totals["files_quarantined"] += report["status"] == "quarantined" and report["rows_received"] == 0
         for key in ("rows_received", "rows_accepted", "rows_quarantined"):

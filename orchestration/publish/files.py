@@ -48,10 +48,14 @@ def temporary_sibling(path: Path) -> Path:
 def replace_unsynced(path: Path, data: bytes) -> None:
     """Replace `path` with `data` through a rename (never a half file), without forcing it to disk."""
     tmp = temporary_sibling(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
