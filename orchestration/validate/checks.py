@@ -61,6 +61,9 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
         present = [column for column_schema, column in found if column_schema == schema]
         read = [column for column in present if wanted is None or column in wanted] or present
         columns = ", ".join('"' + column.replace('"', '""') + '"' for column in read)
+        # text as Arrow large strings, which pandas keeps its strings in (not cast again there);
+        # a setting of this connection only
+        connection.execute("set arrow_large_buffer_size = true")
         table = connection.sql(f"select {columns} from {schema}.{table_name}").fetch_arrow_table()
     result = run_suite(suite, table)
     save_result(home, result)

@@ -557,7 +557,13 @@ def test_report_renders_offline_escaped_and_deterministic() -> None:
         for outcome in suite.results:
             assert html.escape(outcome.description_en) in page
     assert "FAIL 未通过" in page and "PASS 通过" in page and "WARN 警告" in page
-    assert '"NaN"' in page or "NaN" in page
+    # a missing number a not-null rule finds is reported as null, as a missing text is
+    missing = next(
+        o for suite in suites for o in suite.results
+        if o.column == "pcf_excl_biogenic_kgco2e_per_unit" and o.expectation_type == "expect_column_values_to_not_be_null"
+    )
+    assert not missing.success and missing.partial_unexpected_list == [None]
+    assert "NaN" not in page
 
 
 def test_report_without_other_checks_and_all_green() -> None:
@@ -596,3 +602,24 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
+
+
+def test_arrow_strings_validate_as_pandas_str_and_a_missing_value_is_reported_as_null() -> None:
+    """Arrow text (plain or large) becomes pandas' `str` dtype, the one GX's regex cast asks for;
+    a missing value a not-null rule finds is null in the result, not NaN."""
+    frame = good_staged_activities()
+    frame.loc[1, "unit"] = None
+    frame.loc[2, "company_uscc"] = "91370200MA3C1234X"  # one character short
+    for text in (pa.string(), pa.large_string()):
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.cast(pa.schema([pa.field(f.name, text if pa.types.is_string(f.type) else f.type) for f in table.schema]))
+        assert gx_module.to_pandas(table)["unit"].dtype == pd.StringDtype("pyarrow", na_value=float("nan"))
+        result = run_suite("int_activity_rows", table)
+        assert failed(result) == {
+            ("expect_column_values_to_not_be_null", "unit"),
+            ("expect_column_values_to_match_regex", "company_uscc"),
+        }
+        missing = next(o for o in result.results if o.column == "unit" and not o.success)
+        assert missing.unexpected_count == 1 and missing.partial_unexpected_list == [None]
+        short = next(o for o in result.results if o.column == "company_uscc" and not o.success)
+        assert short.partial_unexpected_list == ["91370200MA3C1234X"]
