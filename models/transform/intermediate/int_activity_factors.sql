@@ -107,8 +107,10 @@ candidate_summary as (
         choice_key_id,
         count(*) as factors_found,
         count(*) filter (where geography_rank is not null) as factors_in_geography,
-        arg_min(activity_unit, coalesce(geography_rank, 9)) as nearest_factor_unit,
-        arg_min(factor_unit_dimension, coalesce(geography_rank, 9)) as nearest_factor_unit_dimension
+        -- the nearest factor's unit and its dimension, of one and the same factor: among equally near
+        -- factors the first unit in text order (not the order rows arrive in)
+        arg_min(activity_unit, (coalesce(geography_rank, 9), activity_unit)) as nearest_factor_unit,
+        arg_min(factor_unit_dimension, (coalesce(geography_rank, 9), activity_unit)) as nearest_factor_unit_dimension
     from candidates
     group by choice_key_id
 ),

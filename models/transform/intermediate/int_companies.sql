@@ -14,7 +14,8 @@ geographies as (
 companies as (
     select
         company_uscc,
-        arg_max(company_name, received_date) as company_name,
+        -- the latest submission's name; ties broken by the name itself, not by the order rows arrive in
+        arg_max(company_name, (received_date, received_seq, company_name)) as company_name,
         substr(company_uscc, 3, 6) as area_code
     from products
     group by company_uscc

@@ -95,7 +95,8 @@ walk_flags as (
     select
         walk.root_key as product_period_key,
         bool_or(walk.is_cycle and walk.node_key = walk.root_key) as is_on_cycle,
-        arg_min(walk.path, len(walk.path)) filter (where walk.is_cycle and walk.node_key = walk.root_key) as cycle_path,
+        -- the shortest cycle, the first in key order among equally short ones (whatever order rows arrive in)
+        arg_min(walk.path, (len(walk.path), walk.path)) filter (where walk.is_cycle and walk.node_key = walk.root_key) as cycle_path,
         bool_or(walk.is_cycle or (nodes.has_own_problem and walk.node_key <> walk.root_key)) as depends_on_unusable,
         {{ stable_sum('walk.coefficient * nodes.direct_ghg_per_unit', where='not walk.is_cycle') }} as ghg_kgco2e_per_unit,
         {{ stable_sum('walk.coefficient * nodes.direct_biogenic_per_unit', where='not walk.is_cycle') }} as biogenic_co2_kg_per_unit,
