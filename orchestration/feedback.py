@@ -18,7 +18,7 @@ import duckdb
 import orjson
 
 from orchestration.home import Home
-from orchestration.publish.files import replace_unsynced
+from orchestration.publish.files import replace_atomically
 from orchestration.problems import Problem
 
 PROBLEM_FIELDS = ("sheet", "row", "column", "product", "code", "severity", "message_en", "message_zh")
@@ -32,7 +32,7 @@ def _write_atomic(path: Path, data: bytes, exists: bool = True) -> None:
                 return
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
-    replace_unsynced(path, data)
+    replace_atomically(path, data, sync=False)
 
 
 def _md_cell(value: Any) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path, PurePosixPath
 
 _CHUNK = 1 << 20
@@ -19,34 +18,23 @@ def write_bytes_synced(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so readers see the old or the new content, never a half file."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
 def temporary_sibling(path: Path) -> Path:
-    """A name beside `path` for writing it before a rename: one per process, so cheap to make.
+    """The name `path` is written under before its rename: `.<name>.tmp-<pid>`, beside it.
 
-    `tempfile` draws random names and wraps the file in objects, about 90 µs a file: 3.5 s of the
-    40,000 feedback files of a ten-million-line night. Writers into one home are one night at a
-    time, and a stale name left by a killed run is simply truncated.
+    One per process, so cheap to make: `tempfile` draws random names and wraps the file in
+    objects, about 90 µs a file (3.5 s of the 40,000 feedback files of a ten-million-line night).
+    Writers into one home are one night at a time, and a stale file left under this name by a
+    killed run is simply truncated.
     """
-    return path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
-def replace_unsynced(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` through a rename (never a half file), without forcing it to disk."""
+def replace_atomically(path: Path, data: bytes, sync: bool = True) -> None:
+    """Replace `path` with `data` so readers see the old or the new content, never a half file.
+
+    `sync` forces the file and the rename to disk (published pointers and pages); without it the
+    kernel writes them when it will (feedback reports, rewritten every night).
+    """
     tmp = temporary_sibling(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -54,12 +42,17 @@ def replace_unsynced(path: Path, data: bytes) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            os.fchmod(fd, 0o644)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if sync:
+        fsync_dir(path.parent)
 
 
 def fsync_dir(path: Path) -> None:

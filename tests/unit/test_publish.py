@@ -439,15 +439,16 @@ def test_release_id_must_match_as_of(tmp_path: Path) -> None:
         write_release(tmp_path, release_info("2026-11-24"), [(CHANGES, changes_table())])
 
 
-def test_replace_unsynced_writes_whole_files_and_leaves_no_temporary(tmp_path):
-    from orchestration.publish.files import replace_unsynced, temporary_sibling
+@pytest.mark.parametrize("sync", [True, False])
+def test_replace_atomically_writes_whole_files_and_leaves_no_temporary(tmp_path, sync):
+    from orchestration.publish.files import replace_atomically, temporary_sibling
 
     target = tmp_path / "report.json"
     stale = temporary_sibling(target)
     stale.write_bytes(b"left by a killed run, longer than what follows")
-    replace_unsynced(target, b"first")
+    replace_atomically(target, b"first", sync=sync)
     assert target.read_bytes() == b"first"
-    replace_unsynced(target, b"second")
+    replace_atomically(target, b"second", sync=sync)
     assert target.read_bytes() == b"second"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
