@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -249,16 +250,18 @@ def ingest_file(
     record_problem: Callable[[duckdb.DuckDBPyConnection, str, Problem], None] = _insert_problem,
     record_file: Callable[[duckdb.DuckDBPyConnection, FileRecord], None] = insert_file_records,
     own_transaction: bool = True,
-    sync_archive: bool = True,
+    archived: str | None = None,
 ) -> str:
     """Archive, read and record one new file in one transaction; returns 'read' or 'quarantined'.
 
     `store` reads the file and writes its rows for its kind; a FileRejected from it quarantines
     the file whole, its reason written by `record_problem`, and `record_file` writes the file's
     row of raw.files (by default, at once). With `own_transaction=False` the caller holds the
-    transaction (a whole night's batch commits or rolls back together).
+    transaction (a whole night's batch commits or rolls back together). `archived`: the archive
+    path when the caller has already copied the file there.
     """
-    archived = archive(home, landed.path, landed.sha256, sync=sync_archive)
+    if archived is None:
+        archived = archive(home, landed.path, landed.sha256)
     submission_id = landed.submission_id
     status, reason, fmt, encoding = "read", None, None, None
     if own_transaction:
@@ -348,17 +351,19 @@ def ingest_submissions(
     # One transaction for the night's batch: every file is stored, then the row rules run once over
     # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
     batch = NightBatch(flush_rows, read_plain_csv_together)
-    if read_plain_csv_together:
-        # the files are examined in processes of their own while this one copies them to the archive
-        with batch.plain.examining([(f.submission_id, f.path) for f in unique], MAX_FILE_BYTES):
-            for landed_file in unique:
-                archive(home, landed_file.path, landed_file.sha256, sync=False)
+    # the files are examined in processes of their own while this one copies them to the archive
+    examining = (
+        batch.plain.examining([(f.submission_id, f.path) for f in unique], MAX_FILE_BYTES)
+        if read_plain_csv_together else nullcontext()
+    )
+    with examining:
+        archived = [archive(home, landed_file.path, landed_file.sha256, sync=False) for landed_file in unique]
     connection.execute("begin transaction")
     try:
         for offset, landed_file in enumerate(unique):
             status = ingest_file(
                 connection, home, landed_file, received_date, seq + offset,
-                store=batch.store, record_file=batch.record_file, own_transaction=False, sync_archive=False,
+                store=batch.store, record_file=batch.record_file, own_transaction=False, archived=archived[offset],
             )
             quarantined += status == "quarantined"
         os.sync()  # every archived copy on disk before the batch that names them commits
