@@ -15,7 +15,7 @@ import duckdb
 from orchestration.ingest.rules import load_reference_tables
 from orchestration.ingest.submissions import _store_footprints, _store_rows, parse_submission
 from orchestration.problems import FileRejected, Problem
-from orchestration.warehouse import RAW_DDL, duckdb_path
+from orchestration.warehouse import create_raw_schema, duckdb_path
 
 CHECK_ID = "check"
 
@@ -77,7 +77,7 @@ def check_file(path: Path, home: Path | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {"file_name": path.name, "status": "accepted", "rows_received": 0, "rows_accepted": 0, "rows_quarantined": 0, "problems": []}
     connection = duckdb.connect()
     try:
-        connection.execute(RAW_DDL)
+        create_raw_schema(connection)
         load_reference_tables(connection)
         try:
             parsed = parse_submission(path)

@@ -69,12 +69,25 @@ create table if not exists raw.factor_rows (
     {_FACTOR_TEXT_COLUMNS}
 );
 
--- every row of every submission file that could be read, exactly as received
-create table if not exists raw.submission_rows (
+-- every row of every submission file that could be read, exactly as received, is in the view
+-- raw.submission_rows (`prepare_submission_rows`): the rows the Python reader gave are here, the
+-- rows DuckDB read from plain CSV files are in raw_csv.rows_<batch> tables, stored as read
+create table if not exists raw.parsed_submission_rows (
     submission_id varchar not null,
     source_sheet varchar not null,
     source_row bigint not null,
     {_SUBMISSION_TEXT_COLUMNS}
+);
+
+-- the files of each raw_csv.rows_<batch> table whose rows were received: the rows of
+-- file_index, line = rowid - row_offset + 2, the line label_line (if not 0) left out
+create schema if not exists raw_csv;
+create table if not exists raw.csv_batch_files (
+    batch_id integer not null,
+    file_index integer not null,
+    submission_id varchar not null,
+    row_offset bigint not null,
+    label_line bigint not null
 );
 
 -- footprints received as PACT JSON: already computed, one row per footprint
@@ -115,6 +128,125 @@ create table if not exists raw.problems (
 """
 
 
+_SUBMISSION_ROW_COLUMNS = ("submission_id", "source_sheet", "source_row", *(c.name for c in SUBMISSION_COLUMNS))
+
+
+def csv_batch_table(batch_id: int) -> str:
+    """The table holding one batch of plain CSV files as DuckDB read them (`io.csv_bulk`)."""
+    return f"raw_csv.rows_{batch_id:06d}"
+
+
+def csv_batch_ids(connection: duckdb.DuckDBPyConnection) -> list[int]:
+    """The batches whose rows were received (named by raw.csv_batch_files), in order."""
+    return [row[0] for row in connection.execute("select distinct batch_id from raw.csv_batch_files order by 1").fetchall()]
+
+
+def csv_batch_rows_sql(batch_id: int) -> str:
+    """The received rows of one CSV batch, in the columns of raw.submission_rows.
+
+    A batch table keeps the rows as DuckDB read them, in file order: a row's line is its rowid
+    minus its file's first rowid, plus 2 (the header is line 1). Blank rows, a repeated label row
+    and every row of a file raw.csv_batch_files does not name (one DuckDB did not read line for
+    line) are left out.
+    """
+    line = "batch.rowid - files.row_offset + 2"
+    return (
+        f"select files.submission_id, '' as source_sheet, {line} as source_row, "
+        + ", ".join(f"batch.{column.name}" for column in SUBMISSION_COLUMNS)
+        + f" from {csv_batch_table(batch_id)} as batch"
+        f" inner join raw.csv_batch_files as files on files.batch_id = {batch_id} and files.file_index = batch.file_index"
+        f" where not batch.is_blank and {line} <> files.label_line"
+    )
+
+
+def submission_rows_view_sql(batch_ids: list[int]) -> str:
+    """raw.submission_rows: the rows the Python reader stored, then each CSV batch's received rows."""
+    parts = [f"select {', '.join(_SUBMISSION_ROW_COLUMNS)} from raw.parsed_submission_rows"]
+    parts += [csv_batch_rows_sql(batch_id) for batch_id in batch_ids]
+    return "create or replace view raw.submission_rows as\n" + "\nunion all\n".join(parts)
+
+
+def rebuild_submission_rows_view(connection: duckdb.DuckDBPyConnection) -> None:
+    """Define raw.submission_rows over the batches raw.csv_batch_files names (inside the caller's transaction)."""
+    connection.execute(submission_rows_view_sql(csv_batch_ids(connection)))
+
+
+def stored_csv_batches(connection: duckdb.DuckDBPyConnection) -> list[int]:
+    """The batch tables in raw_csv, recorded or not."""
+    return sorted(
+        int(name.removeprefix("rows_"))
+        for (name,) in connection.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'raw_csv'"
+        ).fetchall()
+    )
+
+
+def next_csv_batch_id(connection: duckdb.DuckDBPyConnection) -> int:
+    """A batch id no table and no record uses yet."""
+    return max([*csv_batch_ids(connection), *stored_csv_batches(connection)], default=0) + 1
+
+
+def drop_unrecorded_csv_batches(connection: duckdb.DuckDBPyConnection) -> int:
+    """Drop the batch tables of a night that died before it committed (no record names them); returns how many."""
+    recorded = set(csv_batch_ids(connection))
+    unrecorded = [batch_id for batch_id in stored_csv_batches(connection) if batch_id not in recorded]
+    for batch_id in unrecorded:
+        connection.execute(f"drop table {csv_batch_table(batch_id)}")
+    return len(unrecorded)
+
+
+# More batch tables than this and the smallest are folded into raw.parsed_submission_rows, so that
+# years of nights are not a view over thousands of tables.
+MOST_CSV_BATCHES = 64
+
+
+def compact_csv_batches(connection: duckdb.DuckDBPyConnection, most: int = MOST_CSV_BATCHES) -> int:
+    """Once more than `most` batches are recorded, move the rows of the smallest into
+    raw.parsed_submission_rows until half of `most` are left, in one transaction; returns how many
+    were folded. raw.submission_rows holds the same rows before and after."""
+    batch_ids = csv_batch_ids(connection)
+    if len(batch_ids) <= most:
+        return 0
+    sizes = dict(
+        connection.execute(
+            "select table_name, estimated_size from duckdb_tables() "
+            "where database_name = current_database() and schema_name = 'raw_csv'"
+        ).fetchall()
+    )
+    folded = sorted(batch_ids, key=lambda batch_id: (sizes.get(f"rows_{batch_id:06d}", 0), batch_id))
+    folded = sorted(folded[: len(batch_ids) - most // 2])
+    connection.execute("begin transaction")
+    try:
+        rows = "\nunion all\n".join(csv_batch_rows_sql(batch_id) for batch_id in folded)
+        connection.execute(f"insert into raw.parsed_submission_rows\n{rows}")
+        connection.execute(f"delete from raw.csv_batch_files where batch_id in ({', '.join(map(str, folded))})")
+        rebuild_submission_rows_view(connection)
+        for batch_id in folded:
+            connection.execute(f"drop table {csv_batch_table(batch_id)}")
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    return len(folded)
+
+
+def create_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    """The raw and pipeline schemas and the view raw.submission_rows.
+
+    A warehouse of an earlier version stored every row in a table raw.submission_rows: it becomes
+    raw.parsed_submission_rows, which the view reads, and nothing is copied.
+    """
+    found = connection.execute(
+        "select table_type from information_schema.tables where table_schema = 'raw' and table_name = 'submission_rows'"
+    ).fetchall()
+    kind = found[0][0] if found else None
+    if kind == "BASE TABLE":
+        connection.execute("alter table raw.submission_rows rename to parsed_submission_rows")
+    connection.execute(RAW_DDL)
+    if kind != "VIEW":
+        rebuild_submission_rows_view(connection)
+
+
 def duckdb_path(home: Path) -> Path:
     return home / "pcf.duckdb"
 
@@ -152,7 +284,7 @@ def connect(home: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     connection = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()})
     try:
         if not read_only:
-            connection.execute(RAW_DDL)
+            create_raw_schema(connection)
         yield connection
     finally:
         connection.close()

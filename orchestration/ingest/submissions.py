@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from orchestration.ingest.rules import PACT_RULES, PRODUCT_LEVEL, add_row_proble
 from orchestration.io.csv_bulk import CsvBatch
 from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
+from orchestration.warehouse import compact_csv_batches, drop_unrecorded_csv_batches
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PACT_COLUMNS = (
@@ -76,7 +77,7 @@ def _store_rows(connection: duckdb.DuckDBPyConnection, submission_id: str, rows:
     """Store one file's rows and check them (`pcf check`); a night's files go through NightBatch."""
     connection.register("incoming_rows", rows)
     connection.execute(
-        "insert into raw.submission_rows by name select ? as submission_id, * from incoming_rows",
+        "insert into raw.parsed_submission_rows by name select ? as submission_id, * from incoming_rows",
         [submission_id],
     )
     connection.unregister("incoming_rows")
@@ -159,8 +160,9 @@ def insert_file_records(connection: duckdb.DuckDBPyConnection, *records: FileRec
 class NightBatch:
     """The store of a night's batch, checked once by `check_stored_rows` after the last file.
 
-    Plain CSV files are queued and read together by DuckDB (`CsvBatch`) when the batch finishes;
-    every other file is parsed in Python as it comes, its rows inserted in chunks of `flush_rows`.
+    Plain CSV files are read together by DuckDB (`CsvBatch`) before the night's transaction
+    begins (`read_plain_files`); every other file, and a plain one DuckDB did not read line for
+    line, is parsed in Python as it comes, its rows inserted in chunks of `flush_rows`.
     """
 
     def __init__(self, flush_rows: int = 250_000, read_plain_csv_together: bool = True) -> None:
@@ -169,17 +171,31 @@ class NightBatch:
         self.flush_rows = flush_rows
         self.plain = CsvBatch()
         self.read_plain_csv_together = read_plain_csv_together
+        self.read_together: dict[str, str] = {}  # encoding of each file DuckDB read, by submission_id
         self.files: list[FileRecord] = []
+
+    def read_plain_files(self, connection: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> None:
+        """Read the plain CSV files among `files` with DuckDB, outside any transaction (`CsvBatch.load`).
+
+        Their rows count as received when `finish` records them inside the night's transaction.
+        """
+        if not self.read_plain_csv_together:
+            return
+        encodings = {}
+        for landed_file in files:
+            encoding = self.plain.add(landed_file.submission_id, landed_file.path, MAX_FILE_BYTES)
+            if encoding is not None:
+                encodings[landed_file.submission_id] = encoding
+        handed_back = {submission_id for submission_id, _ in self.plain.load(connection)}
+        self.read_together = {sid: encoding for sid, encoding in encodings.items() if sid not in handed_back}
 
     def record_file(self, connection: duckdb.DuckDBPyConnection, record: FileRecord) -> None:
         """Hold a file's raw.files row: the batch inserts them all when it finishes."""
         self.files.append(record)
 
     def store(self, connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
-        if self.read_plain_csv_together:
-            encoding = self.plain.add(submission_id, path, MAX_FILE_BYTES)
-            if encoding is not None:
-                return "csv", encoding
+        if submission_id in self.read_together:
+            return "csv", self.read_together[submission_id]
         return self.parse(connection, submission_id, path)
 
     def parse(self, connection: duckdb.DuckDBPyConnection, submission_id: str, path: Path) -> tuple[str, str | None]:
@@ -200,36 +216,16 @@ class NightBatch:
     def flush(self, connection: duckdb.DuckDBPyConnection) -> None:
         if self.pending:
             connection.register("incoming_rows", pa.concat_tables(self.pending, promote_options="default"))
-            connection.execute("insert into raw.submission_rows by name select * from incoming_rows")
+            connection.execute("insert into raw.parsed_submission_rows by name select * from incoming_rows")
             connection.unregister("incoming_rows")
         self.pending, self.pending_rows = [], 0
 
-    def finish(self, connection: duckdb.DuckDBPyConnection) -> int:
-        """Insert every held row and read the queued CSV files; returns how many of those were quarantined.
-
-        A queued file DuckDB did not read one row per line is read again in Python, which stores
-        its rows or quarantines it with the precise reason, exactly as if it had never been queued.
-        """
+    def finish(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Insert every held row, record the files DuckDB read and every file's raw.files row."""
         self.flush(connection)
-        quarantined: dict[str, str] = {}
-        for submission_id, path in self.plain.load(connection):
-            try:
-                self.parse(connection, submission_id, path)
-            except FileRejected as rejected:
-                _insert_problem(connection, submission_id, rejected.problem)
-                quarantined[submission_id] = rejected.problem.code
-        self.flush(connection)
-        insert_file_records(
-            connection,
-            *(
-                replace(record, file_status="quarantined", reason_code=quarantined[record.submission_id], format=None, encoding=None)
-                if record.submission_id in quarantined
-                else record
-                for record in self.files
-            ),
-        )
+        self.plain.record(connection)
+        insert_file_records(connection, *self.files)
         self.files = []
-        return len(quarantined)
 
     def close(self) -> None:
         self.plain.close()
@@ -348,32 +344,36 @@ def ingest_submissions(
         load_reference_tables(connection)
     seq = next_received_seq(connection)
     quarantined = 0
+    drop_unrecorded_csv_batches(connection)  # read by a night that died before it committed
     # One transaction for the night's batch: every file is stored, then the row rules run once over
     # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
     batch = NightBatch(flush_rows, read_plain_csv_together)
-    # the files are examined in processes of their own while this one copies them to the archive
-    examining = (
-        batch.plain.examining([(f.submission_id, f.path) for f in unique], MAX_FILE_BYTES)
-        if read_plain_csv_together else nullcontext()
-    )
-    with examining:
-        archived = [archive(home, landed_file.path, landed_file.sha256, sync=False) for landed_file in unique]
-    connection.execute("begin transaction")
     try:
-        for offset, landed_file in enumerate(unique):
-            status = ingest_file(
-                connection, home, landed_file, received_date, seq + offset,
-                store=batch.store, record_file=batch.record_file, own_transaction=False, archived=archived[offset],
-            )
-            quarantined += status == "quarantined"
-        os.sync()  # every archived copy on disk before the batch that names them commits
-        quarantined += batch.finish(connection)
-        check_stored_rows(connection, [f.submission_id for f in unique])
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
+        # the files are examined in processes of their own while this one copies them to the archive
+        examining = (
+            batch.plain.examining([(f.submission_id, f.path) for f in unique], MAX_FILE_BYTES)
+            if read_plain_csv_together else nullcontext()
+        )
+        with examining:
+            archived = [archive(home, landed_file.path, landed_file.sha256, sync=False) for landed_file in unique]
+        batch.read_plain_files(connection, unique)
+        connection.execute("begin transaction")
+        try:
+            for offset, landed_file in enumerate(unique):
+                status = ingest_file(
+                    connection, home, landed_file, received_date, seq + offset,
+                    store=batch.store, record_file=batch.record_file, own_transaction=False, archived=archived[offset],
+                )
+                quarantined += status == "quarantined"
+            os.sync()  # every archived copy on disk before the batch that names them commits
+            batch.finish(connection)
+            check_stored_rows(connection, [f.submission_id for f in unique])
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
     finally:
         batch.close()
+    compact_csv_batches(connection)
     note_duplicates(connection, landed)
     return IngestSummary(len(landed), len(unique), quarantined)

@@ -3,22 +3,23 @@
 `readers.read_submission` reads one file at a time in Python; at a million lines that is most of a
 night. Most files are plain: a header of known columns on line 1, one record per line, one kind of
 line ending, no unusual control characters. `CsvBatch` collects such files and reads them all with
-one DuckDB `read_csv`, numbering each row by its line, trimming cells and dropping blank rows
-exactly as the Python reader does. A file that DuckDB does not read line for line (a ragged row,
-a cell with a line break, a blank line) is handed back, whole, to the Python reader, which gives
-the precise reason. Whatever the path, the stored rows are the same (tests/unit/test_csv_bulk.py).
+one DuckDB `read_csv` per batch of about `CHUNK_LINES` lines, straight into a table of the
+warehouse (`raw_csv.rows_<batch>`), trimming cells and marking blank rows exactly as the Python
+reader does; the view raw.submission_rows numbers each row by its line. A file that DuckDB does
+not read line for line (a ragged row, a cell with a line break, a blank line) is handed back,
+whole, to the Python reader, which gives the precise reason. Whatever the path, the received rows
+are the same (tests/unit/test_csv_bulk.py).
 """
 
 from __future__ import annotations
 
 import csv
-import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import pyarrow as pa
 from orchestration.inputs import SUBMISSION_COLUMNS, InputColumn
 from orchestration.io.readers import FileRejected, _decode, _Header, _is_label_row, _map_header
 from orchestration.processes import cores, spawned_pool
+from orchestration.warehouse import csv_batch_table, next_csv_batch_id, rebuild_submission_rows_view
 
 # What both Python's str.isspace and Arrow's utf8_trim_whitespace call white space.
 WHITESPACE = (
@@ -41,11 +43,8 @@ _OTHER_WHITESPACE = WHITESPACE.replace(" ", "").replace("\n", "").replace("\r", 
 # next to a space or tab (Python keeps ` "x"` as text, DuckDB unquotes it).
 _ODD_BYTES = bytes(byte for byte in range(32) if byte not in b"\t\n\r") + b"\x7f"
 _QUOTE_NEXT_TO_SPACE = (b' "', b'" ', b'\t"', b'"\t')
-# Lines read into one scratch table: bounds the memory of a read at any size of night.
+# Lines read into one batch table: bounds the memory of a read at any size of night.
 CHUNK_LINES = 500_000
-# Each read goes into an in-memory database of its own, attached for that read only: the night's
-# transaction sees an attached database as it was when the transaction first read it.
-_SCRATCH_NUMBERS = itertools.count(1)
 # From this many files a night's files are examined (`plain_csv`) in a process per core, beside
 # the archive copies: one process examining 20,000 files took 18 s of a 10M-line night.
 PARALLEL_EXAMINE_FILES = 200
@@ -60,6 +59,17 @@ class PlainCsv:
     data_lines: int  # lines after the header
     label_line: int  # 2 when line 2 repeats the column names or labels, else 0
     only_spaces: bool  # no white space but the space (and line ends) anywhere in the file
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    """A file DuckDB read line for line: one row of raw.csv_batch_files."""
+
+    batch_id: int
+    file_index: int  # position of the file in its batch's read
+    submission_id: str
+    row_offset: int  # rowid of the file's line 2 in the batch table
+    label_line: int
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,7 @@ class CsvBatch:
 
     def __init__(self) -> None:
         self.files: dict[str, _Queued] = {}  # by submission_id
+        self.received: list[ReceivedFile] = []  # files `load` read line for line, for `record`
         self._tmp: Path | None = None
         self._examined: dict[str, PlainCsv | None] = {}  # by submission_id, from `examining`
 
@@ -203,19 +214,44 @@ class CsvBatch:
         return shape.encoding
 
     def load(self, connection: duckdb.DuckDBPyConnection) -> list[tuple[str, Path]]:
-        """Insert the rows of every queued file; returns (submission_id, path) of files not read line for line."""
+        """Read every queued file into batch tables; returns (submission_id, path) of files not read line for line.
+
+        Each batch table is written and committed on a connection of its own (`cursor()`): a read
+        error aborts nothing of the caller's, and a transaction the caller begins afterwards sees
+        the tables. Their rows count as received only once `record` has named their files inside
+        the night's transaction; a night that dies before leaves tables no record names, which
+        `drop_unrecorded_csv_batches` removes.
+        """
         not_plain: list[tuple[str, Path]] = []
         groups: dict[tuple[tuple[str, ...], bool], list[tuple[str, _Queued]]] = {}
         for submission_id, queued in self.files.items():
             groups.setdefault((queued.shape.columns, queued.shape.only_spaces), []).append((submission_id, queued))
+        cursor = connection.cursor()
         try:
+            batch_id = next_csv_batch_id(cursor)
             for (columns, only_spaces), members in groups.items():
                 for chunk in _chunks(members, CHUNK_LINES):
-                    rejected = _load_chunk(connection, columns, only_spaces, chunk)
+                    received, rejected = _load_chunk(cursor, batch_id, columns, only_spaces, chunk)
+                    self.received += received
+                    batch_id += bool(received)
                     not_plain += [(submission_id, self.files[submission_id].landed) for submission_id in rejected]
         finally:
+            cursor.close()
             self.close()
         return not_plain
+
+    def record(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Name the files read by `load` in raw.csv_batch_files and add their batches to the view
+        raw.submission_rows, inside the caller's transaction."""
+        if not self.received:
+            return
+        connection.register("csv_batch_received", pa.Table.from_pylist([asdict(file) for file in self.received]))
+        try:
+            connection.execute("insert into raw.csv_batch_files by name select * from csv_batch_received")
+        finally:
+            connection.unregister("csv_batch_received")
+        rebuild_submission_rows_view(connection)
+        self.received = []
 
     def close(self) -> None:
         self.files = {}
@@ -230,7 +266,7 @@ def _read_csv(columns: tuple[str, ...]) -> str:
     return (
         "read_csv($paths, header = true, auto_detect = false, all_varchar = true, columns = {" + fields + "}, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-        "ignore_errors = true, max_line_size = 131072, buffer_size = 262144, filename = true, encoding = 'utf-8')"
+        "ignore_errors = true, max_line_size = 131072, buffer_size = 262144, encoding = 'utf-8')"
     )
 
 
@@ -248,97 +284,53 @@ def _chunks(members: list[tuple[str, _Queued]], lines: int) -> list[list[tuple[s
 
 
 def _load_chunk(
-    connection: duckdb.DuckDBPyConnection, columns: tuple[str, ...], only_spaces: bool, members: list[tuple[str, _Queued]]
-) -> list[str]:
-    """Read the files into a scratch table, keep those DuckDB read one row per line, number rows by line.
+    cursor: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    columns: tuple[str, ...],
+    only_spaces: bool,
+    members: list[tuple[str, _Queued]],
+) -> tuple[list[ReceivedFile], list[str]]:
+    """Read the files into the table of batch `batch_id`; returns the files read one row per line, and
+    the submission_ids of the others.
 
-    A read error inside the night's transaction would abort it, and with it every file of the
-    night: the files are read on a connection of their own (`cursor()`) into a table of an
-    in-memory database, and only the rows of files read without error, one row per line, are
-    inserted inside the transaction. The scan keeps the order of the files and of the rows in
-    each (DuckDB's order preservation), so the scratch table's rowids are consecutive in read
-    order: a row's line is its rowid minus its file's first rowid, plus 2 (the header is line 1).
+    The scan keeps the order of the files and of the rows in each (DuckDB's order preservation),
+    so the table's rowids are consecutive in read order. A file is kept when DuckDB read as many
+    rows as it has data lines, on consecutive rowids: the first is then the rowid of its line 2.
+    A batch none of whose files is kept is dropped at once.
     """
     paths = [str(queued.read_path) for _, queued in members]
     fields = [f"f{index}" for index in range(len(columns))]
     # trim(x, chars) costs about three times trim(x): used only for files with other white space.
     trim = "trim({})" if only_spaces else "trim({}, '" + WHITESPACE + "')"
-    cells = ", ".join(f"nullif({trim.format(field)}, '') as {name}" for field, name in zip(fields, columns, strict=True))
+    cells = [f"nullif({trim.format(field)}, '') as {name}" for field, name in zip(fields, columns, strict=True)]
+    # Every batch table has every column of a submission: those the files lack are null.
+    cells += [f"null::varchar as {column.name}" for column in SUBMISSION_COLUMNS if column.name not in columns]
     # A blank row: every trimmed cell empty (cheaper than trimming the row's cells concatenated).
     is_blank = "coalesce(" + ", ".join(columns) + ") is null"
-    database = f"pcf_csv_scratch_{next(_SCRATCH_NUMBERS)}"
-    scratch = connection.cursor()
+    table = csv_batch_table(batch_id)
     try:
-        scratch.execute(f"attach ':memory:' as {database}")
-        try:
-            scratch.execute(
-                f"create table {database}.rows as select filename, {is_blank} as is_blank, * exclude (filename) "
-                f"from (select filename, {cells} from {_read_csv(columns)})",
-                {"paths": paths},
-            )
-        except duckdb.Error:
-            return [submission_id for submission_id, _ in members]  # the Python reader says why
-        return _insert_chunk(connection, scratch, f"{database}.rows", columns, members)
-    finally:
-        scratch.execute(f"detach database if exists {database}")
-        scratch.close()
-
-
-def _insert_chunk(
-    connection: duckdb.DuckDBPyConnection,
-    scratch: duckdb.DuckDBPyConnection,
-    table: str,
-    columns: tuple[str, ...],
-    members: list[tuple[str, _Queued]],
-) -> list[str]:
-    """Insert the read rows of the files read one row per line; returns the submission_ids of the others.
-
-    A file is kept when DuckDB read as many rows as it has data lines, on consecutive rowids: its
-    first rowid is then the rowid of its line 2.
-    """
+        cursor.execute(
+            f"create table {table} as select file_index::integer as file_index, {is_blank} as is_blank, "
+            f"* exclude (file_index) from (select file_index, {', '.join(cells)} from {_read_csv(columns)})",
+            {"paths": paths},
+        )
+    except duckdb.Error:
+        return [], [submission_id for submission_id, _ in members]  # the Python reader says why
     read = {
-        filename: (rows, first)
-        for filename, rows, first, last in scratch.execute(
-            f"select filename, count(*), min(rowid), max(rowid) from {table} group by filename"
+        file_index: (rows, first)
+        for file_index, rows, first, last in cursor.execute(
+            f"select file_index, count(*), min(rowid), max(rowid) from {table} group by file_index"
         ).fetchall()
         if last - first + 1 == rows
     }
-    good: list[tuple[str, _Queued]] = []
-    offsets: list[int] = []
+    received: list[ReceivedFile] = []
     rejected: list[str] = []
-    for submission_id, queued in members:
-        rows, first = read.get(str(queued.read_path), (0, 0))
+    for file_index, (submission_id, queued) in enumerate(members):
+        rows, first = read.get(file_index, (0, 0))
         if rows == queued.shape.data_lines:
-            good.append((submission_id, queued))
-            offsets.append(first)
+            received.append(ReceivedFile(batch_id, file_index, submission_id, first, queued.shape.label_line))
         else:
             rejected.append(submission_id)
-    if not good:
-        return rejected
-    connection.register("csv_batch_files", _files_table(good, offsets))
-    try:
-        connection.execute(
-            f"""
-            insert into raw.submission_rows by name
-            select files.submission_id, '' as source_sheet, rows.rowid - files.row_offset + 2 as source_row,
-                   {", ".join(f"rows.{name}" for name in columns)}
-            from {table} as rows
-            join csv_batch_files as files on files.read_path = rows.filename
-            where not rows.is_blank and rows.rowid - files.row_offset + 2 <> files.label_line
-            """
-        )
-    finally:
-        connection.unregister("csv_batch_files")
-    return rejected
-
-
-def _files_table(members: list[tuple[str, _Queued]], offsets: list[int]) -> pa.Table:
-    """The files kept from one read, with the rowid of each file's first row."""
-    return pa.table(
-        {
-            "submission_id": [submission_id for submission_id, _ in members],
-            "read_path": [str(queued.read_path) for _, queued in members],
-            "row_offset": pa.array(offsets, pa.int64()),
-            "label_line": pa.array([queued.shape.label_line for _, queued in members], pa.int64()),
-        }
-    )
+    if not received:
+        cursor.execute(f"drop table {table}")
+    return received, rejected

@@ -58,6 +58,7 @@ CASES: dict[str, str | bytes] = {
         ",".join(reversed(HEADER.split(","))), *[",".join(reversed(row.split(","))) for row in rows("1")]
     ).replace('Ltd.",' + '"Qingdao', "x"),
     "unknown_column.csv": text(HEADER + ",remarks", *[row + ",note" for row in rows("1")]),
+    "optional_column_absent.csv": text(HEADER.rsplit(",", 1)[0], *[row.removesuffix(",") for row in rows("1", "2")]),
     "control_byte.csv": text(HEADER, rows("1\x01")[0]),
     "escaped_quote.csv": text(HEADER, rows("1")[0].replace("Hot-rolled coil", '"Hot-rolled ""coil"""')),
     "latin1.csv": text(HEADER, rows("1")[0].replace("Hot-rolled coil", "Bl\xe9")).encode("latin-1"),
@@ -147,6 +148,8 @@ def test_files_not_read_line_for_line_are_handed_back(tmp_path):
     home = Home(tmp_path / "home").ensure()
     with connect(home.root) as connection:
         handed_back = {path.name for _, path in batch.load(connection)}
+        assert connection.sql("select count(*) from raw.submission_rows").fetchall()[0][0] == 0  # not recorded yet
+        batch.record(connection)
         kept = connection.sql("select count(*) from raw.submission_rows").fetchall()[0][0]
     assert handed_back == {"blank_line.csv", "ragged_short.csv", "line_break_in_cell.csv"}
     assert kept == 3 + 1  # plain.csv and gb18030.csv
@@ -172,3 +175,88 @@ def test_a_read_error_hands_files_back_and_keeps_the_transaction(tmp_path):
         kept = connection.sql("select count(*) from raw.problems").fetchall()[0][0]
     assert handed_back == {"plain.csv", "crlf.csv"}
     assert kept == 1
+
+
+def _received_rows(connection) -> list[tuple]:
+    return connection.sql("select * from raw.submission_rows order by all").fetchall()
+
+
+def test_a_night_that_dies_after_reading_leaves_nothing_received(tmp_path, cases_landing, monkeypatch):
+    """The batch tables are written before the night's transaction: a night that dies before it
+    commits leaves tables no record names; the next night drops them and reads the files again."""
+    from datetime import date
+
+    from orchestration.ingest import submissions
+    from orchestration.warehouse import stored_csv_batches
+
+    expected = ingest_night(tmp_path / "once", cases_landing)
+    home = Home(tmp_path / "home").ensure()
+    for path in (cases_landing / "submissions").iterdir():
+        (home.landing / "submissions" / path.name).write_bytes(path.read_bytes())
+
+    def dies(connection, submission_ids):
+        raise KeyboardInterrupt
+
+    with connect(home.root) as connection:
+        with monkeypatch.context() as patched:
+            patched.setattr(submissions, "check_stored_rows", dies)
+            with pytest.raises(KeyboardInterrupt):
+                submissions.ingest_submissions(connection, home, date(2026, 1, 15))
+        assert stored_csv_batches(connection)  # read, not received
+        assert _received_rows(connection) == []
+        assert connection.sql("select count(*) from raw.files").fetchall()[0][0] == 0
+    with connect(home.root) as connection:
+        submissions.ingest_submissions(connection, home, date(2026, 1, 15))
+        assert _received_rows(connection) == expected[1]
+        recorded = {row[0] for row in connection.sql("select distinct batch_id from raw.csv_batch_files").fetchall()}
+        assert set(stored_csv_batches(connection)) == recorded  # the dead night's tables are gone
+
+
+def test_batches_folded_into_one_table_keep_every_row(tmp_path, cases_landing):
+    """Past `most` batch tables, the smallest are folded into raw.parsed_submission_rows: the view
+    raw.submission_rows holds the same rows, line numbers included."""
+    from datetime import date, timedelta
+
+    from orchestration.ingest.submissions import ingest_submissions
+    from orchestration.warehouse import compact_csv_batches, csv_batch_ids, stored_csv_batches
+
+    home = Home(tmp_path / "home").ensure()
+    names = sorted(path.name for path in (cases_landing / "submissions").iterdir())
+    with connect(home.root) as connection:
+        for night, name in enumerate(names):  # one file a night: a batch table per plain file
+            (home.landing / "submissions" / name).write_bytes((cases_landing / "submissions" / name).read_bytes())
+            ingest_submissions(connection, home, date(2026, 1, 1) + timedelta(days=night))
+        assert compact_csv_batches(connection, most=len(names)) == 0  # under the limit: nothing to do
+        before = _received_rows(connection)
+        batches = csv_batch_ids(connection)
+        assert len(batches) >= 10
+        assert compact_csv_batches(connection, most=4) == len(batches) - 2
+        assert len(csv_batch_ids(connection)) == 2
+        assert stored_csv_batches(connection) == csv_batch_ids(connection)
+        assert _received_rows(connection) == before
+
+
+def test_a_warehouse_that_stored_rows_in_a_table_keeps_them(tmp_path):
+    """An earlier warehouse kept every row in the table raw.submission_rows: it becomes
+    raw.parsed_submission_rows, read by the view, and nothing is copied or lost."""
+    import duckdb
+
+    from orchestration.warehouse import RAW_DDL
+
+    home = Home(tmp_path / "home").ensure()
+    columns = ", ".join(f"{column.name} varchar" for column in SUBMISSION_COLUMNS)
+    with duckdb.connect(str(home.duckdb)) as connection:
+        connection.execute(RAW_DDL.split("-- every row of every submission file")[0])
+        connection.execute(
+            f"create table raw.submission_rows (submission_id varchar not null, source_sheet varchar not null, "
+            f"source_row bigint not null, {columns})"
+        )
+        connection.execute("insert into raw.submission_rows (submission_id, source_sheet, source_row, amount) values ('s1', '', 2, '1.5')")
+    with connect(home.root) as connection:
+        kinds = dict(connection.sql(
+            "select table_name, table_type from information_schema.tables where table_schema = 'raw'"
+        ).fetchall())
+        assert kinds["submission_rows"] == "VIEW" and kinds["parsed_submission_rows"] == "BASE TABLE"
+        assert connection.sql("select submission_id, source_row, amount from raw.submission_rows").fetchall() == [("s1", 2, "1.5")]
+    with connect(home.root) as connection:  # and again: nothing more to do
+        assert connection.sql("select count(*) from raw.submission_rows").fetchall()[0][0] == 1

@@ -35,7 +35,7 @@ from orchestration.ingest.submissions import ingest_submissions
 from orchestration.inputs import SUBMISSION_COLUMNS
 from orchestration.problems import REASONS
 from orchestration.transform.project import write_run_settings
-from orchestration.warehouse import RAW_DDL
+from orchestration.warehouse import create_raw_schema
 
 AS_OF = date(2026, 1, 15)
 HEADER = [column.name for column in SUBMISSION_COLUMNS]
@@ -208,7 +208,7 @@ def test_every_received_row_is_accepted_or_quarantined(files):
             (home.landing / "submissions" / f"file_{index}.csv").write_bytes(content)
         connection = duckdb.connect()
         try:
-            connection.execute(RAW_DDL)
+            create_raw_schema(connection)
             ingest_submissions(connection, home, AS_OF)
             _row_outcomes(connection)
             _check(connection, files)
