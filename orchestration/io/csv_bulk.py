@@ -301,7 +301,12 @@ def _load_chunk(
     paths = [str(queued.read_path) for _, queued in members]
     fields = [f"f{index}" for index in range(len(columns))]
     # trim(x, chars) costs about three times trim(x): used only for files with other white space.
-    trim = "trim({})" if only_spaces else "trim({}, '" + WHITESPACE + "')"
+    # Most cells have no space at either end: testing for one is cheaper than trimming (500k lines
+    # read in 1.7 s against 2.0 s).
+    trim = (
+        "if(starts_with({0}, ' ') or ends_with({0}, ' '), trim({0}), {0})"
+        if only_spaces else "trim({0}, '" + WHITESPACE + "')"
+    )
     cells = [f"nullif({trim.format(field)}, '') as {name}" for field, name in zip(fields, columns, strict=True)]
     # Every batch table has every column of a submission: those the files lack are null.
     cells += [f"null::varchar as {column.name}" for column in SUBMISSION_COLUMNS if column.name not in columns]
