@@ -305,13 +305,28 @@ def suspects_sql(rows_table: str, rules: tuple[RowRule, ...], product_columns: f
             product_read |= read
         else:
             conditions.append(f"coalesce({rule.when}, false)")
+    # A number is parsed once per line, not once per rule reading it (four rules read `amount`:
+    # 3.4 of the 4.1 s the line rules took on ten million lines).
+    numbers = [c for c in NUMERIC_COLUMNS if any(f"num({c})" in condition for condition in conditions)]
+    for column in numbers:
+        conditions = [
+            condition.replace(f"pcf_is_num({column})", f"({column} is null or _num_{column} is not null)")
+            .replace(f"pcf_num({column})", f"_num_{column}")
+            for condition in conditions
+        ]
     if product_rules:
         columns = ", ".join(sorted(product_read))
         broken = " or ".join(f"coalesce({rule.when}, false)" for rule in product_rules)
         conditions.append(
             f"hash({columns}) in (select hash({columns}) from (select distinct {columns} from {rows_table}) where {broken})"
         )
-    return f"select * from {rows_table} where " + " or ".join(conditions)
+    if not numbers:
+        return f"select * from {rows_table} where " + " or ".join(conditions)
+    parsed = ", ".join(f"pcf_num({column}) as _num_{column}" for column in numbers)
+    return (
+        f"select * exclude ({', '.join(f'_num_{column}' for column in numbers)}) "
+        f"from (select *, {parsed} from {rows_table}) where " + " or ".join(conditions)
+    )
 
 
 def _company_consistency_sql(rows_table: str) -> str:

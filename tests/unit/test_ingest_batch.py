@@ -28,6 +28,9 @@ def test_product_rules_once_per_product_find_the_same_suspects(tmp_path):
         keys = "select submission_id, source_sheet, source_row from ({}) order by all"
         every_line = connection.sql(keys.format(suspects_sql("night_rows", ROW_RULES))).fetchall()
         per_product = connection.sql(keys.format(suspects_sql("night_rows", ROW_RULES, PRODUCT_LEVEL))).fetchall()
+        # each rule's condition as written, numbers parsed again by every rule
+        as_written = "select * from night_rows where " + " or ".join(f"coalesce({rule.when}, false)" for rule in ROW_RULES)
+        assert connection.sql(keys.format(as_written)).fetchall() == every_line
         files_with_suspects = {row[0] for row in every_line}
     assert len(files_with_suspects) >= 15
     assert per_product == every_line
