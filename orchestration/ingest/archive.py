@@ -64,11 +64,12 @@ def archive_path(sha256: str, suffix: str) -> str:
     return f"archive/{sha256[:2]}/{sha256}{safe_suffix}"
 
 
-def archive(home: Home, source: Path, sha256: str, sync: bool = True) -> str:
+def archive(home: Home, source: Path, sha256: str, sync: bool = True, data: bytes | None = None) -> str:
     """Copy `source` into the archive (once; never overwritten) and return its home-relative path.
 
     With `sync=False` the copy is not forced to disk here: the caller calls `os.sync()` once for
-    a whole batch before recording it (one flush instead of one per file).
+    a whole batch before recording it (one flush instead of one per file). `data`: the file's
+    bytes when the caller has read them already.
     """
     relative = archive_path(sha256, source.suffix)
     target = home.inside(home.root / relative)
@@ -78,8 +79,12 @@ def archive(home: Home, source: Path, sha256: str, sync: bool = True) -> str:
     tmp = temporary_sibling(target)
     tmp.unlink(missing_ok=True)  # a read-only copy a killed run left under this process's name
     try:
-        with source.open("rb") as src, tmp.open("wb") as handle:
-            shutil.copyfileobj(src, handle, _CHUNK)
+        with tmp.open("wb") as handle:
+            if data is None:
+                with source.open("rb") as src:
+                    shutil.copyfileobj(src, handle, _CHUNK)
+            else:
+                handle.write(data)
             handle.flush()
             if sync:
                 os.fsync(handle.fileno())

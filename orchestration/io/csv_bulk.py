@@ -16,9 +16,6 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +25,6 @@ import pyarrow as pa
 
 from orchestration.inputs import SUBMISSION_COLUMNS, InputColumn
 from orchestration.io.readers import FileRejected, _decode, _Header, _is_label_row, _map_header
-from orchestration.processes import cores, spawned_pool
 from orchestration.warehouse import csv_batch_table, next_csv_batch_id, rebuild_submission_rows_view
 
 # What both Python's str.isspace and Arrow's utf8_trim_whitespace call white space.
@@ -45,9 +41,6 @@ _ODD_BYTES = bytes(byte for byte in range(32) if byte not in b"\t\n\r") + b"\x7f
 _QUOTE_NEXT_TO_SPACE = (b' "', b'" ', b'\t"', b'"\t')
 # Lines read into one batch table: bounds the memory of a read at any size of night.
 CHUNK_LINES = 500_000
-# From this many files a night's files are examined (`plain_csv`) in a process per core, beside
-# the archive copies: one process examining 20,000 files took 18 s of a 10M-line night.
-PARALLEL_EXAMINE_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -133,28 +126,20 @@ def plain_csv(raw: bytes, columns: tuple[InputColumn, ...] = SUBMISSION_COLUMNS)
     return text, PlainCsv(encoding, names, data_lines, label, only_spaces)
 
 
-def _is_candidate(path: Path, max_bytes: int) -> bool:
+def is_candidate(path: Path, max_bytes: int) -> bool:
     """A file DuckDB may read: a .csv within the size limit (anything else is for the Python reader)."""
     return path.suffix.lower() == ".csv" and path.stat().st_size <= max_bytes
 
 
-def _examine(path: Path, transcoded: Path) -> PlainCsv | None:
-    """`plain_csv` of one file, its UTF-8 copy written to `transcoded` when it is not UTF-8."""
-    found = plain_csv(path.read_bytes())
+def examine(raw: bytes, transcoded: Path) -> PlainCsv | None:
+    """`plain_csv` of a file's bytes, its UTF-8 copy written to `transcoded` when it is not UTF-8."""
+    found = plain_csv(raw)
     if found is None:
         return None
     text, shape = found
     if shape.encoding != "utf-8":
         transcoded.write_text(text, encoding="utf-8", newline="")
     return shape
-
-
-def _examine_or_none(path: Path, transcoded: Path) -> tuple[bool, PlainCsv | None]:
-    """(True, shape) once examined; (False, None) when it failed, for `CsvBatch.add` to do again."""
-    try:
-        return True, _examine(path, transcoded)
-    except Exception:  # noqa: BLE001 - examined again in the night's own process, which reports it
-        return False, None
 
 
 class CsvBatch:
@@ -164,50 +149,27 @@ class CsvBatch:
         self.files: dict[str, _Queued] = {}  # by submission_id
         self.received: list[ReceivedFile] = []  # files `load` read line for line, for `record`
         self._tmp: Path | None = None
-        self._examined: dict[str, PlainCsv | None] = {}  # by submission_id, from `examining`
+        self._examined: dict[str, PlainCsv | None] = {}  # by submission_id, from `examined`
 
-    def _transcoded_path(self, submission_id: str) -> Path:
+    def transcoded_path(self, submission_id: str) -> Path:
+        """Where the UTF-8 copy of a file that is not UTF-8 goes (removed with the batch)."""
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="pcf-csv-"))
         return self._tmp / f"{submission_id}.csv"
 
-    @contextmanager
-    def examining(self, files: list[tuple[str, Path]], max_bytes: int) -> Iterator[None]:
-        """Examine many files in a process per core while the caller's block runs (the night's
-        archive copies); `add` then uses what they found. Few files, or one core: nothing here,
-        `add` examines each itself. Either way a file gets the same shape and the same copy."""
-        files = [(sid, path) for sid, path in files if _is_candidate(path, max_bytes)]
-        workers = cores()
-        if len(files) < PARALLEL_EXAMINE_FILES or workers < 2:
-            yield
-            return
-        pool = spawned_pool(workers)
-        try:
-            results = pool.map(
-                _examine_or_none,
-                [path for _, path in files],
-                [self._transcoded_path(sid) for sid, _ in files],
-                chunksize=32,
-            )
-            yield
-            try:
-                for (submission_id, _), (examined, shape) in zip(files, results, strict=True):
-                    if examined:
-                        self._examined[submission_id] = shape
-            except BrokenProcessPool:
-                pass  # a worker died (out of memory?): `add` examines the files it did not
-        finally:
-            pool.shutdown(cancel_futures=True)  # a failed night does not wait for the rest
+    def examined(self, submission_id: str, shape: PlainCsv | None) -> None:
+        """What `examine` found for a file (in a process of its own, `transcoded_path`): `add` uses it."""
+        self._examined[submission_id] = shape
 
     def add(self, submission_id: str, path: Path, max_bytes: int) -> str | None:
         """Queue `path` when it is plain and returns its encoding; None means: read it in Python."""
-        if not _is_candidate(path, max_bytes):
+        if not is_candidate(path, max_bytes):
             return None
-        transcoded = self._transcoded_path(submission_id)
+        transcoded = self.transcoded_path(submission_id)
         if submission_id in self._examined:
             shape = self._examined.pop(submission_id)
         else:
-            shape = _examine(path, transcoded)
+            shape = examine(path.read_bytes(), transcoded)
         if shape is None:
             return None
         self.files[submission_id] = _Queued(path, path if shape.encoding == "utf-8" else transcoded, shape)

@@ -92,8 +92,10 @@ def test_tricky_files_read_together_equal_python(tmp_path, cases_landing):
 
 
 def test_files_examined_in_worker_processes_equal_python(tmp_path, cases_landing, monkeypatch):
-    """A night of many files is examined in a process per core beside the archive copies: same outcome."""
-    monkeypatch.setattr(csv_bulk, "PARALLEL_EXAMINE_FILES", 2)
+    """A night of many files is archived and examined in a process per core: same outcome, same copies."""
+    from orchestration.ingest import submissions
+
+    monkeypatch.setattr(submissions, "PARALLEL_RECEIVE_FILES", 2)
     examined_first: list[bool] = []
     add = CsvBatch.add
 
@@ -105,6 +107,12 @@ def test_files_examined_in_worker_processes_equal_python(tmp_path, cases_landing
     together = ingest_night(tmp_path / "together", cases_landing, read_plain_csv_together=True)
     assert examined_first and all(examined_first)
     assert together == ingest_night(tmp_path / "alone", cases_landing, read_plain_csv_together=False)
+
+    def copies(home):
+        return {path.relative_to(home): path.read_bytes() for path in (home / "archive").rglob("*.csv")}
+
+    assert copies(tmp_path / "together") == copies(tmp_path / "alone")
+    assert len(copies(tmp_path / "together")) == len(CASES)
 
 
 def test_corpus_read_together_equals_python(tmp_path):
