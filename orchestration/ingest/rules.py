@@ -342,17 +342,28 @@ def _company_consistency_sql(rows_table: str) -> str:
                'INCONSISTENT_PRODUCT' as code, 'error' as severity,
                {message_en} as message_en, {message_zh} as message_zh
         from (
-            with modal as (
-                select submission_id, product_code, mode(company_uscc order by company_uscc) as _expected
+            -- only a product whose rows name two USCCs, or none on some row, can have a row off the
+            -- most common one: the others are not read again
+            with mixed as (
+                select submission_id, product_code
                 from {rows_table}
                 where product_code is not null
-                    and pcf_uscc_format_ok(company_uscc) and company_uscc[18] = pcf_uscc_expected(company_uscc)
+                group by all
+                having min(company_uscc) is distinct from max(company_uscc) or count(company_uscc) < count(*)
+            ),
+            mixed_rows as (
+                select received.* from {rows_table} as received semi join mixed using (submission_id, product_code)
+            ),
+            modal as (
+                select submission_id, product_code, mode(company_uscc order by company_uscc) as _expected
+                from mixed_rows
+                where pcf_uscc_format_ok(company_uscc) and company_uscc[18] = pcf_uscc_expected(company_uscc)
                 group by all
             )
             select received.submission_id, received.source_sheet, received.source_row, 'company_uscc' as _column,
                    coalesce(received.company_uscc, '') as _value, modal._expected,
                    modal._expected || '/' || received.product_code as _product
-            from {rows_table} as received
+            from mixed_rows as received
             join modal using (submission_id, product_code)
             where modal._expected is not null and received.company_uscc is distinct from modal._expected
         )"""
