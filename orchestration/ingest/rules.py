@@ -381,7 +381,9 @@ def _consistency_sql(rows_table: str) -> str:
                'INCONSISTENT_PRODUCT' as code, 'error' as severity,
                {message_en} as message_en, {message_zh} as message_zh
         from (
-            with keyed as (
+            -- read twice, and scanned twice: stored once to be read back it took longer (ten
+            -- million lines: 3.7 s against 1.7 s for the rule)
+            with keyed as not materialized (
                 select submission_id, source_sheet, source_row,
                        company_uscc || '/' || product_code as _product,
                        coalesce(reporting_period_start, '') || '..' || coalesce(reporting_period_end, '') as _period,
