@@ -70,7 +70,7 @@ create table if not exists raw.factor_rows (
 );
 
 -- every row of every submission file that could be read, exactly as received, is in the view
--- raw.submission_rows (`prepare_submission_rows`): the rows the Python reader gave are here, the
+-- raw.submission_rows (`create_raw_schema`): the rows the Python reader gave are here, the
 -- rows DuckDB read from plain CSV files are in raw_csv.rows_<batch> tables, stored as read
 create table if not exists raw.parsed_submission_rows (
     submission_id varchar not null,
@@ -171,14 +171,20 @@ def rebuild_submission_rows_view(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(submission_rows_view_sql(csv_batch_ids(connection)))
 
 
+def _csv_batch_sizes(connection: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """The estimated rows of every batch table in raw_csv, recorded or not, by batch id."""
+    return {
+        int(name.removeprefix("rows_")): size
+        for name, size in connection.execute(
+            "select table_name, estimated_size from duckdb_tables() "
+            "where database_name = current_database() and schema_name = 'raw_csv'"
+        ).fetchall()
+    }
+
+
 def stored_csv_batches(connection: duckdb.DuckDBPyConnection) -> list[int]:
     """The batch tables in raw_csv, recorded or not."""
-    return sorted(
-        int(name.removeprefix("rows_"))
-        for (name,) in connection.execute(
-            "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'raw_csv'"
-        ).fetchall()
-    )
+    return sorted(_csv_batch_sizes(connection))
 
 
 def next_csv_batch_id(connection: duckdb.DuckDBPyConnection) -> int:
@@ -207,13 +213,8 @@ def compact_csv_batches(connection: duckdb.DuckDBPyConnection, most: int = MOST_
     batch_ids = csv_batch_ids(connection)
     if len(batch_ids) <= most:
         return 0
-    sizes = dict(
-        connection.execute(
-            "select table_name, estimated_size from duckdb_tables() "
-            "where database_name = current_database() and schema_name = 'raw_csv'"
-        ).fetchall()
-    )
-    folded = sorted(batch_ids, key=lambda batch_id: (sizes.get(f"rows_{batch_id:06d}", 0), batch_id))
+    sizes = _csv_batch_sizes(connection)
+    folded = sorted(batch_ids, key=lambda batch_id: (sizes.get(batch_id, 0), batch_id))
     folded = sorted(folded[: len(batch_ids) - most // 2])
     connection.execute("begin transaction")
     try:

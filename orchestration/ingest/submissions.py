@@ -317,30 +317,28 @@ def receive_files(home: Home, files: list[LandedFile], plain: CsvBatch | None) -
     copies here, and `CsvBatch.add` examines each file itself. Either way a file gets the same
     copy and the same shape.
     """
-    workers = cores()
-    if plain is None or len(files) < PARALLEL_RECEIVE_FILES or workers < 2:
-        return [archive(home, landed.path, landed.sha256, sync=False) for landed in files]
-    transcoded = [
-        plain.transcoded_path(landed.submission_id) if is_candidate(landed.path, MAX_FILE_BYTES) else None
-        for landed in files
-    ]
     archived: list[str] = []
-    pool = spawned_pool(workers)
-    try:
-        results = pool.map(
-            _archive_and_examine,
-            [home.root] * len(files), [landed.path for landed in files], [landed.sha256 for landed in files],
-            transcoded, chunksize=32,
-        )
+    if plain is not None and len(files) >= PARALLEL_RECEIVE_FILES and cores() >= 2:
+        transcoded = [
+            plain.transcoded_path(landed.submission_id) if is_candidate(landed.path, MAX_FILE_BYTES) else None
+            for landed in files
+        ]
+        pool = spawned_pool(cores())
         try:
-            for landed, (copy, examined, shape) in zip(files, results):
-                archived.append(copy or archive(home, landed.path, landed.sha256, sync=False))
-                if examined:
-                    plain.examined(landed.submission_id, shape)
-        except BrokenProcessPool:
-            pass  # a worker died (out of memory?): the rest are done here
-    finally:
-        pool.shutdown(cancel_futures=True)  # a failed night does not wait for the rest
+            results = pool.map(
+                _archive_and_examine,
+                [home.root] * len(files), [landed.path for landed in files], [landed.sha256 for landed in files],
+                transcoded, chunksize=32,
+            )
+            try:
+                for landed, (copy, examined, shape) in zip(files, results):
+                    archived.append(copy or archive(home, landed.path, landed.sha256, sync=False))
+                    if examined:
+                        plain.examined(landed.submission_id, shape)
+            except BrokenProcessPool:
+                pass  # a worker died (out of memory?): the rest are done below
+        finally:
+            pool.shutdown(cancel_futures=True)  # a failed night does not wait for the rest
     return archived + [archive(home, landed.path, landed.sha256, sync=False) for landed in files[len(archived):]]
 
 
