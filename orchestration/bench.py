@@ -3,7 +3,7 @@
 1. `generate` about `lines` activity lines (50 a product, 10 products a company, one file a
    company) into a fresh home;
 2. run the nightly job in this process (`run_nightly`), timed; its peak memory is the largest
-   resident set of this process and its children (dbt runs as a subprocess) held at one moment,
+   resident set of this process and its children (the worker processes that read files, the PACT exports) held at one moment,
    sampled from /proc (`TreeMemory`);
 3. the floor: ONE hand-written DuckDB query over the same landing files computing every product's
    per-unit footprint (SPEC §3.1 factor choice, unit conversion from the units seed, supplier
@@ -29,7 +29,6 @@ import pstats
 import platform
 import resource
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -610,8 +609,6 @@ class Night:
     steps: dict[str, float]
     errors: list[str]
     failed_checks: list[str]
-    lingering_dbt_s: float = 0.0  # how long a dbt child outlived the run
-    stopped_stuck_dbt: bool = False  # the bench had to stop it
 
 
 def run_night(home: Home, as_of: date, quiet: bool = True, profile: Path | None = None) -> Night:
@@ -633,12 +630,11 @@ def run_night(home: Home, as_of: date, quiet: bool = True, profile: Path | None 
         seconds = time.perf_counter() - started
     if quiet:
         console.file.close()
-    lingering, stopped = wait_for_dbt()
     try:
         steps = step_durations(instances)
     except Exception as error:  # noqa: BLE001 - the profile is a bonus, never a reason to fail the bench
         steps = {"(step times unavailable)": 0.0, str(error)[:80]: 0.0}
-    return Night(round(seconds, 3), outcome.exit_code, steps, outcome.errors, outcome.failed_checks, lingering, stopped)
+    return Night(round(seconds, 3), outcome.exit_code, steps, outcome.errors, outcome.failed_checks)
 
 
 def _processes() -> dict[int, tuple[int, str]]:
@@ -658,42 +654,6 @@ def _command(pid: int) -> bytes | None:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return None
-
-
-def _dbt_children() -> list[int]:
-    """Running child processes of this one that are dbt (from /proc; empty where there is none)."""
-    me = os.getpid()
-    return [
-        pid
-        for pid, (parent, state) in _processes().items()
-        if parent == me and state != "Z" and b"dbt" in (_command(pid) or b"")
-    ]
-
-
-def wait_for_dbt(timeout: float = 60.0) -> tuple[float, bool]:
-    """Wait until no dbt child is left running; returns (seconds waited, whether one was stopped).
-
-    A dbt build can outlive its failed Dagster step: once the step stops reading dbt's output, dbt
-    blocks writing to the full pipe and keeps the warehouse locked. After `timeout` seconds the
-    bench stops it (SIGTERM, then SIGKILL), so the comparison and the next night can open the
-    warehouse; the report says so.
-    """
-    started = time.perf_counter()
-    while _dbt_children() and time.perf_counter() - started < timeout:
-        time.sleep(0.2)
-    stuck = _dbt_children()
-    for signal_number in (signal.SIGTERM, signal.SIGKILL):
-        for pid in stuck:
-            try:
-                os.kill(pid, signal_number)
-            except ProcessLookupError:
-                pass
-        deadline = time.perf_counter() + 10
-        while _dbt_children() and time.perf_counter() < deadline:
-            time.sleep(0.2)
-        if not _dbt_children():
-            break
-    return round(time.perf_counter() - started, 3), bool(stuck)
 
 
 def profile_top(path: Path, top: int = 15) -> list[tuple[str, float, float, int]]:
@@ -857,8 +817,6 @@ def print_report(result: dict, console: Console) -> None:
     table.add_row("max relative difference", f"{result['max_relative_difference']:.2e}", "≤ 1e-9")
     table.add_row("load average at start / end", f"{result['load_start']} / {result['load_end']}", "")
     console.print(table)
-    if result.get("stopped_stuck_dbt"):
-        console.print("  [red]a dbt build outlived the run (blocked on its output pipe) and was stopped by the bench[/]")
     for note in result.get("disagreements", []):
         console.print(f"  [red]{note}[/]")
     for error in result.get("pipeline_errors", [])[:3]:
@@ -937,8 +895,6 @@ def run_bench(
             pipeline_s=full.seconds,
             pipeline_exit_code=full.exit_code,
             pipeline_errors=full.errors,
-            lingering_dbt_s=full.lingering_dbt_s,
-            stopped_stuck_dbt=full.stopped_stuck_dbt,
             failed_checks=full.failed_checks,
             reference_s=round(floor.seconds, 3),
             transcode_s=round(floor.transcode_seconds, 3),

@@ -15,7 +15,7 @@ from orchestration.ingest.shipments import ingest_shipments, shipment_feedback  
 from orchestration.operations.schedules import landing_sensor, nightly_schedule  # noqa: E402
 from orchestration.publish.assets import release, submission_feedback  # noqa: E402
 from orchestration.resources import PcfSettings  # noqa: E402
-from orchestration.transform.assets import pcf_dbt_models, venv_dbt  # noqa: E402
+from orchestration.transform.assets import pcf_dbt_models  # noqa: E402
 from orchestration.validate.drift import drift_gate  # noqa: E402
 from orchestration.validate.checks import dataset_suite_names, model_names, suite_check  # noqa: E402
 
@@ -43,7 +43,6 @@ defs = Definitions(
     schedules=[nightly_schedule(nightly_job)],
     sensors=[landing_sensor(nightly_job)],
     resources={
-        "dbt": venv_dbt(),
         "settings": PcfSettings(),
     },
 )

@@ -2,20 +2,21 @@
 
 
 import os
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from dagster import AssetCheckResult, AssetExecutionContext, AssetKey
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
-from packaging.version import Version
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+from dagster_dbt.asset_utils import (
+    DbtCliInvocationPartialParams,
+    extract_runtime_selection_from_args,
+    get_manifest_and_translator_from_dbt_assets,
+    get_updated_cli_invocation_params_for_context,
+)
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
@@ -27,33 +28,9 @@ from orchestration.transform.project import (
     run_results,
     write_run_settings,
 )
+from orchestration.transform.invocation import DbtBuild, DbtBuildError
 from orchestration.validate.gx import warm_up
 from orchestration.warehouse import connect, stored_activity_rows
-
-
-class VenvDbtCliResource(DbtCliResource):
-    """The `dbt` of this Python environment, whose version is the installed dbt-core's.
-
-    dagster-dbt otherwise asks `dbt --version` in a subprocess on every run, which costs 3–4 s of
-    a night's fixed time to learn what the environment already knows.
-    """
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        """No dbt adapter in the Dagster process: the dbt subprocess has its own.
-
-        dagster-dbt builds one before every invocation (loading dbt, the profile and the project:
-        about 2 s of a night) for `fetch_row_counts` and `fetch_column_metadata` only, and the
-        pipeline calls neither.
-        """
-        return None
-
-
-def venv_dbt() -> VenvDbtCliResource:
-    return VenvDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
 
 
 class PcfDbtTranslator(DagsterDbtTranslator):
@@ -80,7 +57,7 @@ class PcfDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=PcfDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)),
     pool="duckdb",
 )
-def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PcfSettings):
+def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
     with connect(home.root) as connection:
@@ -92,21 +69,64 @@ def pcf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings
     if carry_saved_parse(target, environment):
         context.log.info("first dbt build in this home: the project's saved parse is carried over")
     warm_up()  # the checks after dbt need great_expectations: imported while this process waits on dbt
+    manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    arguments, selection = dbt_invocation_args(context, manifest, translator, target)
+    build = DbtBuild(arguments)
+    context.log.info(f"dbt {' '.join(arguments)}")
     with scoped_environ(environment):
-        invocation = dbt.cli(dbt_build_args(), context=context, target_path=target)
         try:
-            for event in events_then_stop(invocation.stream(), invocation.process):
-                if isinstance(event, AssetCheckResult) and not event.passed:
-                    failed.append(event)
-                else:
-                    yield event
-        except Exception as raised:  # dbt failed (a failed test fails it): report its checks, then fail
+            for result in build.events():
+                for event in dagster_events(result, selection, context, target):
+                    if isinstance(event, AssetCheckResult) and not event.passed:
+                        failed.append(event)
+                    else:
+                        yield event
+        except DbtBuildError as raised:  # a failed test fails the build: report its checks, then fail
             error = raised
-    for result in failed:
-        found = failing_rows(home, target, result.check_name or "")
-        yield result._replace(description=found) if found else result
+    for check in failed:
+        found = failing_rows(home, target, check.check_name or "")
+        yield check._replace(description=found) if found else check
     if error is not None:
         raise error
+
+
+def dbt_invocation_args(
+    context: AssetExecutionContext, manifest: Mapping[str, Any], translator: DagsterDbtTranslator, target: Path
+) -> tuple[list[str], DbtCliInvocationPartialParams]:
+    """The nightly build's arguments, narrowed to what the run selected (a subset of the models or
+    checks, as dagster-dbt narrows a CLI invocation), with the project, profile and target paths."""
+    arguments, selects, excludes = extract_runtime_selection_from_args(dbt_build_args())
+    selection = get_updated_cli_invocation_params_for_context(
+        context=context, manifest=manifest, dagster_dbt_translator=translator, runtime_selects=selects, runtime_excludes=excludes
+    )
+    project = selection.dbt_project or dbt_project  # a large selection runs on a copy with a selector file
+    project_dir = str(Path(project.project_dir).resolve())
+    arguments = [
+        *arguments,
+        *selection.selection_args,
+        "--project-dir", project_dir,
+        "--profiles-dir", str(Path(dbt_project.profiles_dir or dbt_project.project_dir).resolve()),
+        "--target-path", str(target),
+        "--log-path", str(target),
+    ]  # fmt: skip
+    if selection.indirect_selection:
+        arguments += ["--indirect-selection", selection.indirect_selection]
+    return arguments, selection
+
+
+def dagster_events(
+    result: Mapping[str, Any], selection: DbtCliInvocationPartialParams, context: AssetExecutionContext, target: Path
+) -> Iterator[Any]:
+    """The Dagster events of one dbt result (a model's output, a test's check result), as dagster-dbt
+    makes them from a dbt subprocess's JSON log line of the same shape."""
+    message = DbtCoreCliEventMessage(raw_event=dict(result), event_history_metadata={})
+    return message.to_default_asset_events(
+        manifest=selection.manifest,
+        dagster_dbt_translator=selection.dagster_dbt_translator,
+        context=context,
+        target_path=target,
+        project=selection.dbt_project,
+    )
 
 
 def failing_rows(home: Home, target: Path, test_name: str, limit: int = 10) -> str | None:
@@ -134,28 +154,9 @@ def failing_rows(home: Home, target: Path, test_name: str, limit: int = 10) -> s
     return "; ".join(shown) + ("; …" if len(rows) > limit else "")
 
 
-def events_then_stop(events: Iterator[Any], process: subprocess.Popen, grace_s: float = 10.0) -> Iterator[Any]:
-    """dbt's events; when the step stops reading them early (an error, a cancelled run), dbt stops too.
-
-    Left running, a dbt build whose output nobody reads blocks on the full pipe and keeps the
-    warehouse locked, so the next night cannot open it. dbt cancels its queries on SIGINT; after
-    `grace_s` seconds it is killed.
-    """
-    try:
-        yield from events
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 @contextmanager
 def scoped_environ(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the dbt subprocess, and put the previous values back after."""
+    """Set environment variables for the dbt build (its profile reads them), and put the previous values back after."""
     previous = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
