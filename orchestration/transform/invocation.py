@@ -53,8 +53,11 @@ class DbtBuild:
                 outcome["result"] = dbtRunner(callbacks=[collect]).invoke(list(self.args))
             except BaseException as error:  # noqa: BLE001 - reported by the step, never lost in the thread
                 outcome["error"] = error
-            finally:
+            try:
                 release_warehouse()
+            except Exception as error:  # noqa: BLE001 - as above
+                outcome.setdefault("error", error)
+            finally:
                 results.put(_FINISHED)
 
         thread = threading.Thread(target=invoke, name="dbt-build", daemon=True)

@@ -188,3 +188,7 @@ def test_a_night_whose_raw_store_breaks_its_own_rules_is_blocked(tmp_path):
     assert blocked.exit_code == EXIT_BLOCKED and not blocked.published
     assert "raw/files: raw_files_rules — accepted_values(file_status): 1" in blocked.failed_checks, blocked.failed_checks
     assert (home.publish / "LATEST").read_text().strip() == "2026-01-15"
+    with duckdb.connect(str(home.duckdb)) as connection:  # the failed build let the warehouse go
+        connection.execute("update raw.files set file_status = 'read' where file_status = 'lost'")
+    assert run_nightly(home, as_of=date(2026, 1, 16), gwp_set="AR5").exit_code == EXIT_OK
+    assert (home.publish / "LATEST").read_text().strip() == "2026-01-16"
