@@ -30,6 +30,13 @@ create table if not exists pipeline.run_settings (
     gwp_set varchar not null
 );
 
+-- the digest of the dbt project's files at the last build that succeeded: a build with other files
+-- rebuilds the incrementally built models whole (orchestration/transform/project.py)
+create table if not exists pipeline.dbt_builds (
+    project_digest varchar not null,
+    built_at timestamptz not null
+);
+
 -- one row per input file ever received (by content): the archive's catalogue
 create table if not exists raw.files (
     file_sha256 varchar primary key,

@@ -6,9 +6,12 @@
 {{ config(meta={'dagster': {'ref': {'name': 'int_activity_factors'}}}) }}  -- shown in Dagster as a check of int_activity_factors
 with
 
+-- the rows the latest build chose for: earlier rows were checked when they were chosen, and a row
+-- whose factors in effect changed since is chosen for again (int_activity_factors)
 chosen as (
     select * from {{ ref('int_activity_factors') }}
     where problem_code is null
+        and built_at = (select max(built_at) from {{ ref('int_activity_factors') }})
 ),
 
 activity_rows as (

@@ -25,6 +25,9 @@ from orchestration.transform.project import (
     dbt_build_args,
     dbt_env,
     dbt_project,
+    needs_full_refresh,
+    project_digest,
+    record_build,
     run_results,
     write_run_settings,
 )
@@ -60,9 +63,13 @@ class PcfDbtTranslator(DagsterDbtTranslator):
 def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
     """Every dbt model, seed and test, built against the home's warehouse for the run's as-of date."""
     home = settings.pcf_home()
+    digest = project_digest()
     with connect(home.root) as connection:
         write_run_settings(connection, settings.as_of_date().isoformat(), settings.gwp())
         environment = dbt_env(home, stored_activity_rows(connection))
+        full_refresh = needs_full_refresh(connection, digest)
+    if full_refresh:
+        context.log.info("the project's files differ from the last build's: the incremental models are built whole")
     target = home.dbt_target
     failed: list[AssetCheckResult] = []  # described once dbt has written what each test ran
     error: Exception | None = None
@@ -70,7 +77,7 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
         context.log.info("first dbt build in this home: the project's saved parse is carried over")
     warm_up()  # the checks after dbt need great_expectations: imported while this process waits on dbt
     manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
-    arguments, selection = dbt_invocation_args(context, manifest, translator, target)
+    arguments, selection = dbt_invocation_args(context, manifest, translator, target, full_refresh)
     build = DbtBuild(arguments)
     context.log.info(f"dbt {' '.join(arguments)}")
     with scoped_environ(environment):
@@ -88,14 +95,21 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
         yield check._replace(description=found) if found else check
     if error is not None:
         raise error
+    if set(context.selected_asset_keys) >= set(context.assets_def.keys):  # every model was built
+        with connect(home.root) as connection:
+            record_build(connection, digest)
 
 
 def dbt_invocation_args(
-    context: AssetExecutionContext, manifest: Mapping[str, Any], translator: DagsterDbtTranslator, target: Path
+    context: AssetExecutionContext,
+    manifest: Mapping[str, Any],
+    translator: DagsterDbtTranslator,
+    target: Path,
+    full_refresh: bool = False,
 ) -> tuple[list[str], DbtCliInvocationPartialParams]:
     """The nightly build's arguments, narrowed to what the run selected (a subset of the models or
     checks, as dagster-dbt narrows a CLI invocation), with the project, profile and target paths."""
-    arguments, selects, excludes = extract_runtime_selection_from_args(dbt_build_args())
+    arguments, selects, excludes = extract_runtime_selection_from_args(dbt_build_args(full_refresh))
     selection = get_updated_cli_invocation_params_for_context(
         context=context, manifest=manifest, dagster_dbt_translator=translator, runtime_selects=selects, runtime_excludes=excludes
     )

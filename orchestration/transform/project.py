@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 import os
 import pprint
@@ -86,14 +87,49 @@ def run_results(target: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["results"] if path.is_file() else []
 
 
-def dbt_build_args() -> list[str]:
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
     """The dbt CLI arguments of a nightly build: a pure function, so it can be tested alone.
 
     dbt unit tests check the SQL itself, not the night's data: they run in the test suite
     (tests/integration/test_dbt_unit_tests.py), not every night. The run's as-of date and GWP set
-    are not arguments: they reach dbt as data (`write_run_settings`).
+    are not arguments: they reach dbt as data (`write_run_settings`). `full_refresh` builds the
+    incrementally built models whole (`needs_full_refresh`).
     """
-    return ["build", "--exclude-resource-type", "unit_test"]
+    return ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
+
+
+PROJECT_FILES = ("dbt_project.yml", "transform", "macros", "seeds", "tests")
+
+
+def project_digest(project_dir: Path | None = None) -> str:
+    """A digest of the dbt project's files (models, macros, seeds, tests, dbt_project.yml).
+
+    The activity-level models are built incrementally: rows built by other SQL, or from other seeds,
+    must not stay beside new ones. Any change to these files rebuilds them whole.
+    """
+    root = Path(project_dir or dbt_project.project_dir)
+    digest = hashlib.sha256()
+    for name in PROJECT_FILES:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def needs_full_refresh(connection: duckdb.DuckDBPyConnection, digest: str) -> bool:
+    """Whether the next build must rebuild the incremental models whole: no build has succeeded in
+    this warehouse yet, or the last one that did was built from other project files."""
+    row = connection.execute("select project_digest from pipeline.dbt_builds order by built_at desc limit 1").fetchone()
+    return row is None or row[0] != digest
+
+
+def record_build(connection: duckdb.DuckDBPyConnection, digest: str) -> None:
+    """Remember that a build of the project files `digest` succeeded (only the latest is kept)."""
+    connection.execute("begin")
+    connection.execute("delete from pipeline.dbt_builds")
+    connection.execute("insert into pipeline.dbt_builds values (?, now())", [digest])
+    connection.execute("commit")
 
 
 def write_run_settings(connection: duckdb.DuckDBPyConnection, as_of: str, gwp_set: str) -> None:

@@ -32,9 +32,16 @@
 
     `unique` keys and expressions are SQL over the table's columns. An expression that is false or
     null breaks its rule, so guard nullable columns in the expression itself.
+
+    `latest_build_only: true` checks only the rows the latest build added, for a model built
+    incrementally with a `built_at` column (int_activity_rows): the rows of earlier nights were
+    checked when they were added and have not changed since.
 -#}
-{% test rules(model, not_null=[], unique=[], accepted_values={}, relationships={}, expressions={}) %}
+{% test rules(model, not_null=[], unique=[], accepted_values={}, relationships={}, expressions={}, latest_build_only=false) %}
 {{ config(fail_calc="coalesce(sum(failing_rows), 0)") }}
+{%- if latest_build_only -%}
+    {%- set model = "(select * from " ~ model ~ " where built_at = (select max(built_at) from " ~ model ~ "))" -%}
+{%- endif -%}
 
 {#- Each rule: (label, condition for a row that breaks it); a `where` narrows the rows checked. -#}
 {%- set row_rules = [] -%}

@@ -2,11 +2,32 @@
 -- (SPEC §3.1: most specific geography containing the company, then the latest reference year not
 -- after the reporting year, else the earliest after it, then the smallest factor_id), the unit
 -- conversion, the row's emissions gas by gas, or the reason no factor could be used.
+--
+-- Built incrementally: a row's choice depends only on the row and on the factors in effect (the
+-- units and geographies are seeds, part of the project's files). Each row records the factors it
+-- was chosen among (`factor_state`); a night deletes the rows whose activity row is gone or whose
+-- factors in effect have changed since (a new release, another GWP set, an as-of date before a
+-- release), then chooses for every activity row without one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="""
+        {% if is_incremental() %}
+        delete from {{ this }} as kept
+        where kept.factor_state <> {{ factor_state() }}
+            or not exists (select 1 from {{ ref('int_activity_rows') }} as activities where activities.row_key = kept.row_key)
+        {% endif %}
+    """,
+) }}
 with
 
 activities as (
-    select * from {{ ref('int_activity_rows') }}
+    select * from {{ ref('int_activity_rows') }} as candidates
     where supplier_product is null
+    {% if is_incremental() %}
+        and not exists (select 1 from {{ this }} as kept where kept.row_key = candidates.row_key)
+    {% endif %}
 ),
 
 companies as (
@@ -157,7 +178,9 @@ final as (
                 'value', located.unit, 'value_dimension', located.unit_dimension,
                 'expected', candidate_summary.nearest_factor_unit, 'expected_dimension', candidate_summary.nearest_factor_unit_dimension
             )
-        end as problem_details
+        end as problem_details,
+        {{ factor_state() }} as factor_state,
+        now() as built_at  -- see int_activity_rows
     from keyed as located
     left join chosen using (choice_key_id)
     left join candidate_summary using (choice_key_id)

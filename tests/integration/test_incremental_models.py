@@ -1,0 +1,147 @@
+"""The activity-level models built incrementally give what a whole build gives.
+
+A generated home runs real nights: a first (whole) build; a night with a new company and a
+resubmission that supersedes another company's products (incremental: rows added and deleted);
+a night under another GWP set (the factors in effect change: every factor is chosen again); and a
+night after the project's files change (everything built whole). After each, a copy of the
+warehouse is built whole by dbt (--full-refresh) and every table compared.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.generate import add_company, generate
+from orchestration.home import Home
+from orchestration.runner import EXIT_OK, run_nightly
+from orchestration.transform.assets import scoped_environ
+from orchestration.transform.invocation import DbtBuild
+from orchestration.transform.project import dbt_env, dbt_project, needs_full_refresh, project_digest
+
+COMPANIES, PRODUCTS, LINES = 8, 3, 6
+COMPARED = ["int_activity_rows", "int_activity_factors", "int_activity_footprints", "int_product_footprints", "int_submission_row_outcomes"]
+MARTS = ["product_footprints", "category_benchmarks", "trade_statistics"]
+
+
+def resubmit_with_one_amount_doubled(root: Path) -> None:
+    """A company sends its file again, one amount changed: its products are superseded."""
+    for path in sorted((root / "landing" / "submissions").glob("*.csv")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        rows = list(csv.DictReader(io.StringIO(text)))
+        if not rows or not rows[0].get("amount"):
+            continue
+        rows[0]["amount"] = str(float(rows[0]["amount"]) * 2)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        path.with_name(path.stem + "-resent.csv").write_text(out.getvalue(), encoding="utf-8")
+        return
+    raise AssertionError("no UTF-8 CSV submission to resend")
+
+
+def whole_build(home: Home, scratch: Path) -> Path:
+    """A copy of the home's warehouse, built whole by dbt (the night's run settings kept)."""
+    copy = Home(scratch).ensure()
+    shutil.copy(home.duckdb, copy.duckdb)
+    project = str(Path(dbt_project.project_dir).resolve())
+    target = str(copy.dbt_target)
+    with connect_rows(copy.duckdb) as connection:
+        rows = connection.execute("select count(*) from raw.submission_rows").fetchone()[0]
+    with scoped_environ(dbt_env(copy, rows)):
+        list(DbtBuild(["build", "--full-refresh", "--exclude-resource-type", "unit_test", "--project-dir", project,
+                       "--profiles-dir", project, "--target-path", target, "--log-path", target]).events())  # fmt: skip
+    return copy.duckdb
+
+
+def connect_rows(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=True)
+
+
+def differences(night: Path, whole: Path) -> dict[str, tuple[int, int]]:
+    """Per table: rows only in the night's build, rows only in the whole build (built_at left out)."""
+    found = {}
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{night}' as night (read_only)")
+        connection.execute(f"attach '{whole}' as whole (read_only)")
+        for table in COMPARED + MARTS:
+            schema = "intermediate" if table.startswith("int_") else "main"
+            columns = [
+                name
+                for (name,) in connection.execute(
+                    "select column_name from duckdb_columns() where database_name = 'whole' and schema_name = ? and table_name = ? "
+                    "and column_name not in ('built_at') order by column_index",
+                    [schema, table],
+                ).fetchall()
+            ]
+            assert columns, table
+            listed = ", ".join(f'"{name}"' for name in columns)
+            only_night, only_whole, count = connection.execute(
+                f"""select
+                    (select count(*) from (select {listed} from night.{schema}.{table} except all select {listed} from whole.{schema}.{table})),
+                    (select count(*) from (select {listed} from whole.{schema}.{table} except all select {listed} from night.{schema}.{table})),
+                    (select count(*) from whole.{schema}.{table})"""
+            ).fetchone()
+            assert count > 0 or table not in ("int_activity_rows", "int_activity_factors"), table
+            if only_night or only_whole:
+                found[table] = (only_night, only_whole)
+    return found
+
+
+def builds_of(home: Home, table: str) -> int:
+    with connect_rows(home.duckdb) as connection:
+        return connection.execute(f"select count(distinct built_at) from intermediate.{table}").fetchone()[0]
+
+
+def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
+    root = tmp_path / "home"
+    generate(root, COMPANIES, PRODUCTS, LINES, seed=5, workers=1)
+    home = Home(root).ensure()
+    assert run_nightly(home, as_of=date(2026, 6, 30)).exit_code == EXIT_OK
+    assert builds_of(home, "int_activity_rows") == 1
+    with connect_rows(home.duckdb) as connection:
+        assert not needs_full_refresh(connection, project_digest())  # recorded: the next night adds
+
+    add_company(root, COMPANIES + 1, PRODUCTS, LINES, seed=5)
+    resubmit_with_one_amount_doubled(root)
+    assert run_nightly(home, as_of=date(2026, 7, 1)).exit_code == EXIT_OK
+    assert builds_of(home, "int_activity_rows") == 2  # the earlier rows kept, the new ones added
+    with connect_rows(home.duckdb) as connection:
+        superseded = connection.execute(
+            "select count(*) from intermediate.int_submission_products join raw.files using (submission_id) "
+            "where not is_current and file_name not like '%-resent.csv'"
+        ).fetchone()[0]
+        assert superseded == PRODUCTS  # the resent file's products replaced the first file's
+    assert builds_of(home, "int_activity_factors") == 2
+    assert differences(home.duckdb, whole_build(home, tmp_path / "whole-1")) == {}
+
+    assert run_nightly(home, as_of=date(2026, 7, 2), gwp_set="AR5").exit_code == EXIT_OK
+    assert builds_of(home, "int_activity_rows") == 2
+    assert builds_of(home, "int_activity_factors") == 1  # other factor values: every row chosen again
+    assert differences(home.duckdb, whole_build(home, tmp_path / "whole-2")) == {}
+
+
+def test_other_project_files_rebuild_the_incremental_models_whole(tmp_path):
+    project = tmp_path / "models"
+    shutil.copytree(dbt_project.project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
+    before = project_digest(project)
+    assert project_digest(project) == before
+    model = project / "transform" / "intermediate" / "int_activity_factors.sql"
+    model.write_text(model.read_text() + "\n-- a comment\n")
+    assert project_digest(project) != before
+    with duckdb.connect() as connection:
+        connection.execute("create schema pipeline")
+        connection.execute("create table pipeline.dbt_builds (project_digest varchar, built_at timestamptz)")
+        assert needs_full_refresh(connection, before)  # no build yet
+        connection.execute("insert into pipeline.dbt_builds values (?, now())", [before])
+        assert not needs_full_refresh(connection, before)
+        assert needs_full_refresh(connection, project_digest(project))
