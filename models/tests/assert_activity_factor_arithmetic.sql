@@ -11,7 +11,7 @@ with
 chosen as (
     select * from {{ ref('int_activity_factors') }}
     where problem_code is null
-        and built_at = (select max(built_at) from {{ ref('int_activity_factors') }})
+        and built_at = {{ (latest_built_at(ref('int_activity_factors')) or 'null') if execute else 'null' }}
 ),
 
 activity_rows as (

@@ -120,8 +120,8 @@ def project_digest(project_dir: Path | None = None) -> str:
 def needs_full_refresh(connection: duckdb.DuckDBPyConnection, digest: str) -> bool:
     """Whether the next build must rebuild the incremental models whole: no build has succeeded in
     this warehouse yet, or the last one that did was built from other project files."""
-    row = connection.execute("select project_digest from pipeline.dbt_builds order by built_at desc limit 1").fetchone()
-    return row is None or row[0] != digest
+    rows = connection.execute("select project_digest from pipeline.dbt_builds order by built_at desc limit 1").fetchall()
+    return not rows or rows[0][0] != digest
 
 
 def record_build(connection: duckdb.DuckDBPyConnection, digest: str) -> None:

@@ -2,15 +2,17 @@
 
 A generated home runs real nights: a first (whole) build; a night with a new company and a
 resubmission that supersedes another company's products (incremental: rows added and deleted);
-a night under another GWP set (the factors in effect change: every factor is chosen again); and a
-night after the project's files change (everything built whole). After each, a copy of the
-warehouse is built whole by dbt (--full-refresh) and every table compared.
+and a night under another GWP set (the factors in effect change: every factor is chosen again).
+After each incremental night a copy of the warehouse is built whole by dbt (--full-refresh) and
+the activity-level tables, the product-level ones and the marts compared row for row. A change to
+the project's files makes the next night build them whole.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -120,12 +122,19 @@ def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
             "select count(*) from intermediate.int_submission_products where not is_current and file_name not like '%-resent.csv'"
         ).fetchone()[0]
         assert superseded == PRODUCTS  # the resent file's products replaced the first file's
+        added = connection.execute(
+            "select count(*) from intermediate.int_activity_rows where built_at = (select max(built_at) from intermediate.int_activity_rows)"
+        ).fetchone()[0]
+    validated = json.loads((root / "validation" / "int_activity_rows.json").read_text(encoding="utf-8"))
+    assert validated["success"] and validated["row_count"] == added == 2 * PRODUCTS * LINES  # the new rows, not every row again
     assert builds_of(home, "int_activity_factors") == 2
+    assert builds_of(home, "int_activity_footprints") == 2
     assert differences(home.duckdb, whole_build(home, tmp_path / "whole-1")) == {}
 
     assert run_nightly(home, as_of=date(2026, 7, 2), gwp_set="AR5").exit_code == EXIT_OK
     assert builds_of(home, "int_activity_rows") == 2
     assert builds_of(home, "int_activity_factors") == 1  # other factor values: every row chosen again
+    assert builds_of(home, "int_activity_footprints") == 1  # and every row's emissions with it
     assert differences(home.duckdb, whole_build(home, tmp_path / "whole-2")) == {}
 
 

@@ -3,6 +3,26 @@
 -- retraces a published footprint with; it never leaves the warehouse. The row itself (activity,
 -- amount, unit, what it named) is int_activity_rows, by row_key: at ten million rows storing
 -- those columns a second time took longer than computing the whole table.
+--
+-- Built incrementally. A factor row follows from its int_activity_factors row alone: it is kept
+-- while that row is (not chosen for again since), and added for every factor row without one. A
+-- supplier row follows from the supplier's whole chain, which any night can change: every
+-- supplier row is built again each night (a few percent of the rows).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="""
+        {% if is_incremental() %}
+        delete from {{ this }} as kept
+        where kept.reference_kind = 'supplier'
+            or not exists (
+                select 1 from {{ ref('int_activity_factors') }} as chosen
+                where chosen.row_key = kept.row_key and chosen.problem_code is null and chosen.built_at <= kept.built_at
+            )
+        {% endif %}
+    """,
+) }}
 with
 
 -- Read twice (rows with a factor, rows with a supplier): DuckDB would otherwise store all ten
@@ -13,8 +33,11 @@ activity_rows as not materialized (
 ),
 
 factor_rows as (
-    select * from {{ ref('int_activity_factors') }}
+    select * from {{ ref('int_activity_factors') }} as chosen
     where problem_code is null
+    {% if is_incremental() %}
+        and not exists (select 1 from {{ this }} as kept where kept.row_key = chosen.row_key)
+    {% endif %}
 ),
 
 links as (
@@ -69,9 +92,9 @@ from_suppliers as (
 ),
 
 final as (
-    select * from from_factors
+    select *, now() as built_at from from_factors  -- built_at: see int_activity_rows
     union all by name
-    select * from from_suppliers
+    select *, now() as built_at from from_suppliers
 )
 
 select * from final
