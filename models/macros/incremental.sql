@@ -6,9 +6,16 @@
 (select hash(count(*), sum(hash(versions)::hugeint)) from {{ ref('int_factor_versions') }} as versions where versions.is_in_effect)
 {%- endmacro %}
 
-{#- The time the latest build of `relation` began, as a SQL timestamp literal (none when empty):
-    the rows a build added to an incrementally built table carry it in `built_at`. -#}
-{% macro latest_built_at(relation) -%}
-{%- set found = run_query("select cast(max(built_at) as varchar) from " ~ relation).columns[0].values()[0] -%}
-{{- return("'" ~ found ~ "'::timestamptz" if found else none) -}}
+{#- The rows of `relation` (a table built incrementally, whose rows carry the time the build that
+    added them began in `built_at`) that its latest build added: the relation itself when one build
+    made every row, else a subquery comparing `built_at` with that time as a constant (DuckDB then
+    skips the row groups of earlier builds outright; a subquery in the comparison would be
+    evaluated on every row). -#}
+{% macro latest_build_rows(relation) -%}
+{%- set found = run_query("select cast(min(built_at) as varchar), cast(max(built_at) as varchar) from " ~ relation) -%}
+{%- set earliest, latest = found.columns[0].values()[0], found.columns[1].values()[0] -%}
+{%- if earliest == latest -%}
+{{- return(relation) -}}
+{%- endif -%}
+{{- return("(select * from " ~ relation ~ " where built_at = '" ~ latest ~ "'::timestamptz)") -}}
 {%- endmacro %}

@@ -9,9 +9,8 @@ with
 -- the rows the latest build chose for: earlier rows were checked when they were chosen, and a row
 -- whose factors in effect changed since is chosen for again (int_activity_factors)
 chosen as (
-    select * from {{ ref('int_activity_factors') }}
+    select * from {{ latest_build_rows(ref('int_activity_factors')) if execute else ref('int_activity_factors') }} as factors
     where problem_code is null
-        and built_at = {{ (latest_built_at(ref('int_activity_factors')) or 'null') if execute else 'null' }}
 ),
 
 activity_rows as (

@@ -68,11 +68,13 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
         # a setting of this connection only
         connection.execute("set arrow_large_buffer_size = true")
         relation = f"{schema}.{table_name}"
-        if "built_at" in present:  # a constant, so DuckDB skips the filter where every row matches
-            latest = connection.execute(f"select max(built_at) from {relation}").fetchall()[0][0]
-            table = connection.sql(f"select {columns} from {relation} where built_at = ?", params=[latest]).fetch_arrow_table()
-        else:
-            table = connection.sql(f"select {columns} from {relation}").fetch_arrow_table()
+        earliest, latest = (
+            connection.execute(f"select min(built_at), max(built_at) from {relation}").fetchall()[0]
+            if "built_at" in present
+            else (None, None)
+        )
+        narrowed = " where built_at = ?" if earliest != latest else ""  # not when one build made every row
+        table = connection.sql(f"select {columns} from {relation}{narrowed}", params=[latest] if narrowed else None).fetch_arrow_table()
     result = run_suite(suite, table)
     save_result(home, result)
     return result

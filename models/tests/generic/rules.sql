@@ -40,11 +40,7 @@
 {% test rules(model, not_null=[], unique=[], accepted_values={}, relationships={}, expressions={}, latest_build_only=false) %}
 {{ config(fail_calc="coalesce(sum(failing_rows), 0)") }}
 {%- if latest_build_only and execute -%}
-    {#- The latest build's time as a constant, not a subquery: DuckDB then skips the filter wherever
-        the stored minimum and maximum say every row matches (a whole build), and skips row groups of
-        earlier builds outright. -#}
-    {%- set latest = latest_built_at(model) -%}
-    {%- set model = "(select * from " ~ model ~ " where " ~ ("built_at = " ~ latest if latest else "false") ~ ")" -%}
+    {%- set model = latest_build_rows(model) -%}
 {%- endif -%}
 
 {#- Each rule: (label, condition for a row that breaks it); a `where` narrows the rows checked. -#}
