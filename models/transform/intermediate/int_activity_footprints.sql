@@ -5,7 +5,8 @@
 -- those columns a second time took longer than computing the whole table.
 --
 -- Built incrementally. A factor row follows from its int_activity_factors row alone: it is kept
--- while that row is (not chosen for again since), and added for every factor row without one. A
+-- while that row is the one it was made from (the same `built_at`, kept as `factor_built_at`; a
+-- row chosen for again has another), and added for every factor row without one. A
 -- supplier row follows from the supplier's whole chain, which any night can change: every
 -- supplier row is built again each night (a few percent of the rows).
 {{ config(
@@ -18,7 +19,7 @@
         where kept.reference_kind = 'supplier'
             or not exists (
                 select 1 from {{ ref('int_activity_factors') }} as chosen
-                where chosen.row_key = kept.row_key and chosen.problem_code is null and chosen.built_at <= kept.built_at
+                where chosen.row_key = kept.row_key and chosen.problem_code is null and chosen.built_at = kept.factor_built_at
             )
         {% endif %}
     """,
@@ -64,7 +65,8 @@ from_factors as (
         factor_rows.ghg_kgco2e,
         factor_rows.biogenic_co2_kg,
         factor_rows.dqr,
-        activity_rows.data_source = 'primary' as is_primary
+        activity_rows.data_source = 'primary' as is_primary,
+        factor_rows.built_at as factor_built_at
     from activity_rows
     inner join factor_rows using (row_key)
 ),
@@ -84,7 +86,8 @@ from_suppliers as (
         links.supplier_units * supplier.ghg_kgco2e_per_unit as ghg_kgco2e,
         links.supplier_units * supplier.biogenic_co2_kg_per_unit as biogenic_co2_kg,
         supplier.dqr,
-        true as is_primary
+        true as is_primary,
+        cast(null as timestamptz) as factor_built_at
     from activity_rows
     inner join links using (row_key)
     inner join chain_totals as supplier
