@@ -3,8 +3,8 @@
 1. `generate` about `lines` activity lines (50 a product, 10 products a company, one file a
    company) into a fresh home;
 2. run the nightly job in this process (`run_nightly`), timed; its peak memory is the largest
-   resident set of this process and its children (the worker processes that read files, the PACT exports) held at one moment,
-   sampled from /proc (`TreeMemory`);
+   resident set of this process and its children (the worker processes that read files, the PACT
+   exports) held at one moment, sampled from /proc (`TreeMemory`);
 3. the floor: ONE hand-written DuckDB query over the same landing files computing every product's
    per-unit footprint (SPEC §3.1 factor choice, unit conversion from the units seed, supplier
    chains by a recursive CTE, products with a bad row — and the buyers depending on them — left

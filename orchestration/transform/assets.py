@@ -24,6 +24,7 @@ from orchestration.transform.project import (
     carry_saved_parse,
     dbt_build_args,
     dbt_env,
+    dbt_location_args,
     dbt_project,
     needs_full_refresh,
     project_digest,
@@ -113,16 +114,8 @@ def dbt_invocation_args(
     selection = get_updated_cli_invocation_params_for_context(
         context=context, manifest=manifest, dagster_dbt_translator=translator, runtime_selects=selects, runtime_excludes=excludes
     )
-    project = selection.dbt_project or dbt_project  # a large selection runs on a copy with a selector file
-    project_dir = str(Path(project.project_dir).resolve())
-    arguments = [
-        *arguments,
-        *selection.selection_args,
-        "--project-dir", project_dir,
-        "--profiles-dir", str(Path(dbt_project.profiles_dir or dbt_project.project_dir).resolve()),
-        "--target-path", str(target),
-        "--log-path", str(target),
-    ]  # fmt: skip
+    copy = selection.dbt_project.project_dir if selection.dbt_project else None  # a large selection's copy
+    arguments = [*arguments, *selection.selection_args, *dbt_location_args(target, copy)]
     if selection.indirect_selection:
         arguments += ["--indirect-selection", selection.indirect_selection]
     return arguments, selection

@@ -98,6 +98,14 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
     return ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
 
 
+def dbt_location_args(target: Path, project_dir: Path | str | None = None) -> list[str]:
+    """Where a dbt invocation works: the project (`project_dir`, by default this one; dagster-dbt
+    runs a large selection on a copy), its profile, and `target` for the artifacts and the log."""
+    project = str(Path(project_dir or dbt_project.project_dir).resolve())
+    profiles = str(Path(dbt_project.profiles_dir or dbt_project.project_dir).resolve())
+    return ["--project-dir", project, "--profiles-dir", profiles, "--target-path", str(target), "--log-path", str(target)]
+
+
 PROJECT_FILES = ("dbt_project.yml", "transform", "macros", "seeds", "tests")
 
 

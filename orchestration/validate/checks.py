@@ -67,14 +67,12 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
         # text as Arrow large strings, which pandas keeps its strings in (not cast again there);
         # a setting of this connection only
         connection.execute("set arrow_large_buffer_size = true")
-        relation = f"{schema}.{table_name}"
-        earliest, latest = (
-            connection.execute(f"select min(built_at), max(built_at) from {relation}").fetchall()[0]
-            if "built_at" in present
-            else (None, None)
-        )
-        narrowed = " where built_at = ?" if earliest != latest else ""  # not when one build made every row
-        table = connection.sql(f"select {columns} from {relation}{narrowed}", params=[latest] if narrowed else None).fetch_arrow_table()
+        query, params = f"select {columns} from {schema}.{table_name}", None
+        if "built_at" in present:
+            earliest, latest = connection.execute(f"select min(built_at), max(built_at) from {schema}.{table_name}").fetchall()[0]
+            if earliest != latest:  # no filter when one build made every row
+                query, params = query + " where built_at = ?", [latest]
+        table = connection.sql(query, params=params).fetch_arrow_table()
     result = run_suite(suite, table)
     save_result(home, result)
     return result

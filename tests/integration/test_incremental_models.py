@@ -24,7 +24,14 @@ from orchestration.home import Home
 from orchestration.runner import EXIT_OK, run_nightly
 from orchestration.transform.assets import scoped_environ
 from orchestration.transform.invocation import DbtBuild
-from orchestration.transform.project import dbt_env, dbt_project, needs_full_refresh, project_digest
+from orchestration.transform.project import (
+    dbt_build_args,
+    dbt_env,
+    dbt_location_args,
+    dbt_project,
+    needs_full_refresh,
+    project_digest,
+)
 
 COMPANIES, PRODUCTS, LINES = 8, 3, 6
 COMPARED = ["int_activity_rows", "int_activity_factors", "int_activity_footprints", "int_product_footprints", "int_submission_row_outcomes"]
@@ -55,13 +62,10 @@ def whole_build(home: Home, scratch: Path) -> Path:
     """A copy of the home's warehouse, built whole by dbt (the night's run settings kept)."""
     copy = Home(scratch).ensure()
     shutil.copy(home.duckdb, copy.duckdb)
-    project = str(Path(dbt_project.project_dir).resolve())
-    target = str(copy.dbt_target)
     with connect_rows(copy.duckdb) as connection:
         rows = connection.execute("select count(*) from raw.submission_rows").fetchone()[0]
     with scoped_environ(dbt_env(copy, rows)):
-        list(DbtBuild(["build", "--full-refresh", "--exclude-resource-type", "unit_test", "--project-dir", project,
-                       "--profiles-dir", project, "--target-path", target, "--log-path", target]).events())  # fmt: skip
+        list(DbtBuild([*dbt_build_args(full_refresh=True), *dbt_location_args(copy.dbt_target)]).events())
     return copy.duckdb
 
 

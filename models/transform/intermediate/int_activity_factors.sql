@@ -10,8 +10,6 @@
 -- release), then chooses for every activity row without one.
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
     pre_hook="""
         {% if is_incremental() %}
         delete from {{ this }} as kept

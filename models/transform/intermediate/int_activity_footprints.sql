@@ -11,8 +11,6 @@
 -- supplier row is built again each night (a few percent of the rows).
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
     pre_hook="""
         {% if is_incremental() %}
         delete from {{ this }} as kept

@@ -7,8 +7,6 @@
 -- (--full-refresh) whenever the project's files change.
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
     pre_hook="""
         {% if is_incremental() %}
         delete from {{ this }} as kept
