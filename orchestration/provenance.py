@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from orchestration.home import DBT_PROJECT_DIR, Home
-from orchestration.ingest.archive import landed_files
+from orchestration.ingest.archive import KnownHash, known_hashes, landed_files
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,14 @@ def release_with_fingerprint(home: Home, fingerprint: str) -> str | None:
     return None
 
 
-def has_new_landing_files(home: Home, known: set[str]) -> bool:
-    """Whether landing/ holds a file (or factor release folder) not yet received."""
-    for folder in ("submissions", "shipments"):
-        if any(f.sha256 not in known for f in landed_files(home, folder)):
+LANDING_FOLDERS = ("submissions", "shipments")
+
+
+def has_new_landing_files(home: Home, known: set[str], hashes: Mapping[str, KnownHash] | None = None) -> bool:
+    """Whether landing/ holds a file (or factor release folder) not yet received; files that
+    `hashes` (the warehouse's `known_hashes`) still vouches for are not read again."""
+    for folder in LANDING_FOLDERS:
+        if any(f.sha256 not in known for f in landed_files(home, folder, hashes)):
             return True
     return False
 
@@ -101,6 +106,7 @@ def nothing_to_do(home: Home, as_of: date, gwp_set: str) -> str | None:
         known = {row[0] for row in connection.execute("select file_sha256 from raw.files").fetchall()}
         known_releases = {row[0] for row in connection.execute("select release_id from raw.factor_releases").fetchall()}
         inputs = provenance(connection, as_of.isoformat(), gwp_set)
+        hashes = {path: hashed for folder in LANDING_FOLDERS for path, hashed in known_hashes(connection, folder).items()}
     except duckdb.Error:
         return None
     finally:
@@ -108,7 +114,7 @@ def nothing_to_do(home: Home, as_of: date, gwp_set: str) -> str | None:
     factor_root = home.landing / "factors"
     if factor_root.is_dir() and any(p.is_dir() and not p.name.startswith(".") and p.name not in known_releases for p in factor_root.iterdir()):
         return None
-    if has_new_landing_files(home, known):
+    if has_new_landing_files(home, known, hashes):
         return None
     same = release_with_fingerprint(home, inputs.fingerprint)
     # a release built from these inputs that is not current (a crash before LATEST moved) needs the

@@ -37,6 +37,21 @@ create table if not exists pipeline.dbt_builds (
     built_at timestamptz not null
 );
 
+-- what the last night found of each file in landing/: its sha256, and what stat() said of it just
+-- before it was read; a night reads again only a file whose size, times, inode or device changed
+-- (orchestration/ingest/archive.py, landed_files)
+create table if not exists pipeline.landed_file_hashes (
+    folder varchar not null,            -- submissions | shipments
+    landing_path varchar not null,      -- relative to landing/
+    size_bytes bigint not null,
+    mtime_ns bigint not null,
+    ctime_ns bigint not null,
+    inode ubigint not null,
+    device ubigint not null,
+    file_sha256 varchar not null,
+    checked_at_ns bigint not null       -- wall clock when the file was read, ns since the epoch
+);
+
 -- one row per input file ever received (by content): the archive's catalogue
 create table if not exists raw.files (
     file_sha256 varchar primary key,

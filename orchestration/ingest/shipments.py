@@ -26,7 +26,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from orchestration.codes import container_number_problem, iso6346_check_digit, is_unlocode
 from orchestration.feedback import PROBLEM_FIELDS, render_markdown, write_report
 from orchestration.home import Home
-from orchestration.ingest.archive import landed_files
+from orchestration.ingest.archive import known_hashes, landed_files, remember_hashes
 from orchestration.ingest.assets import INGEST_RETRY, receipt_date
 from orchestration.ingest.rules import RowRule, _messages_sql, _sql_list, _sql_text, load_reference_tables, row_problems_sql
 from orchestration.ingest.submissions import ingest_file, next_received_seq
@@ -325,7 +325,7 @@ class ShipmentIngestSummary:
 def ingest_shipment_files(connection: duckdb.DuckDBPyConnection, home: Home, received_date: date) -> ShipmentIngestSummary:
     """Take in every file in landing/shipments/ not received before (by content)."""
     ensure_shipment_tables(connection)
-    landed = landed_files(home, LANDING_FOLDER)
+    landed = landed_files(home, LANDING_FOLDER, known_hashes(connection, LANDING_FOLDER))
     known = {row[0] for row in connection.execute("select file_sha256 from raw.files").fetchall()}
     new = [f for f in landed if f.sha256 not in known]
     unique = list({f.sha256: f for f in reversed(new)}.values())[::-1]  # same bytes twice: one file
@@ -339,6 +339,7 @@ def ingest_shipment_files(connection: duckdb.DuckDBPyConnection, home: Home, rec
         ) == "quarantined"
         for offset, landed_file in enumerate(unique)
     )
+    remember_hashes(connection, LANDING_FOLDER, landed)
     return ShipmentIngestSummary(len(landed), len(unique), quarantined)
 
 

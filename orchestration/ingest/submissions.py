@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from orchestration import pact
 from orchestration.home import Home
-from orchestration.ingest.archive import LandedFile, archive, landed_files
+from orchestration.ingest.archive import LandedFile, archive, known_hashes, landed_files, remember_hashes
 from orchestration.ingest.rules import PACT_RULES, PRODUCT_LEVEL, add_row_problems, load_reference_tables
 from orchestration.io.csv_bulk import CsvBatch, PlainCsv, examine, is_candidate
 from orchestration.io.readers import check_size, read_submission
@@ -393,7 +393,7 @@ def ingest_submissions(
     `read_plain_csv_together=False` reads every file in Python: the same outcome, slower (tests
     compare the two).
     """
-    landed = landed_files(home, "submissions")
+    landed = landed_files(home, "submissions", known_hashes(connection, "submissions"))
     known = {row[0] for row in connection.execute("select file_sha256 from raw.files").fetchall()}
     new = [f for f in landed if f.sha256 not in known]
     # The same bytes under two names in one night are one submission.
@@ -428,4 +428,5 @@ def ingest_submissions(
         batch.close()
     compact_csv_batches(connection)
     note_duplicates(connection, landed)
+    remember_hashes(connection, "submissions", landed)
     return IngestSummary(len(landed), len(unique), quarantined)
