@@ -49,5 +49,8 @@ def tiny_release(tmp_path_factory):
     from orchestration.runner import run_nightly
 
     root = make_home(tmp_path_factory.mktemp("tiny"))
-    outcome = run_nightly(Home(root).ensure(), as_of=date(2026, 1, 15))
+    # dbt's log file at debug, as an operator can ask for it: the walking-skeleton tests read how dbt parsed
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+        outcome = run_nightly(Home(root).ensure(), as_of=date(2026, 1, 15))
     return Home(root), outcome

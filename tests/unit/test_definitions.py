@@ -70,6 +70,13 @@ def test_dbt_arguments_and_environment_are_pure_functions():
     assert env["PCF_DBT_MEMORY_LIMIT"] == "1GB"
 
 
+def test_dbt_log_file_is_at_info_unless_asked(monkeypatch):
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert dbt_env(Home(Path("/srv/pcf")))["DBT_LOG_LEVEL_FILE"] == "info"
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert dbt_env(Home(Path("/srv/pcf")))["DBT_LOG_LEVEL_FILE"] == "debug"
+
+
 @pytest.mark.parametrize(
     ("rows", "limit"), [(0, "1GB"), (1_000_000, "1GB"), (4_000_000, "1GB"), (5_000_000, "2GB"), (10_000_000, "3GB"), (10**9, "3GB")]
 )
