@@ -56,6 +56,12 @@ class Home:
         return self.root / "pcf.duckdb"
 
     @property
+    def pact_footprints(self) -> Path:
+        """What the last release's PACT exports built for each row, for the next release to reuse
+        (orchestration/publish/pact_exports.py): derived data, rebuilt when missing."""
+        return self.root / "pact-footprints.parquet"
+
+    @property
     def dbt_target(self) -> Path:
         """Where a night's dbt build writes what it ran and found (run_results.json, its saved parse)."""
         return self.root / "dbt" / "target"

@@ -30,6 +30,7 @@ Conventions (both directions):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -544,10 +545,47 @@ def to_pact_v3(rows: Iterable[Mapping[str, Any]], created: str) -> tuple[dict[st
 
 
 EXPORTS = {"v2": to_pact_v2, "v3": to_pact_v3}
-# From this many footprints the second export is built in a process of its own, beside the first
-# (10M lines, 107,000 footprints: 9 s and 14 s one after the other). Below it, starting a
+# From this many footprints to build the second export is built in a process of its own, beside
+# the first (10M lines, 107,000 footprints: 9 s and 14 s one after the other). Below it, starting a
 # process costs more than it saves.
 PARALLEL_EXPORT_ROWS = 10_000
+
+# What an export built for each row, by version and row digest (`row_digests`): the footprint as
+# it stands in the file (`_fragment`, with `KEPT_CREATED` for its night's `created`), or why the
+# row was left out. The next night takes a row whose values are all unchanged from here instead of
+# building it again (`export_files_reusing`).
+Built = dict[str, dict[str, tuple[bytes | None, str | None]]]
+KEPT_CREATED = "kept"
+_HEAD, _TAIL = b'{\n  "data": [\n', b"\n  ]\n}"
+_CREATED = b'\n      "created": '  # a footprint's own key: its nested objects' keys are indented further
+
+
+def row_digests(rows: list[Mapping[str, Any]]) -> list[str]:
+    """A digest of each row's values in column order (`repr`: exact for floats, dates and decimals)."""
+    return [hashlib.blake2b(repr(tuple(row.values())).encode(), digest_size=16).hexdigest() for row in rows]
+
+
+def exporter_digest(schema: Any) -> str:
+    """What a footprint depends on besides its row's values: this module's code and the
+    vocabularies it imports, orjson's version, and the table's columns and types. Footprints
+    built under another digest are never reused."""
+    from orchestration import inputs
+
+    digest = hashlib.sha256()
+    for module in (__file__, inputs.__file__):
+        digest.update(Path(module).read_bytes())
+    digest.update(orjson.__version__.encode())
+    digest.update(str(schema).encode())
+    return digest.hexdigest()[:32]
+
+
+def _fragment(footprint: dict[str, Any]) -> bytes:
+    """A footprint's lines as `pact_json_bytes` writes them inside the file's `data` list."""
+    return orjson.dumps({"data": [footprint]}, option=orjson.OPT_INDENT_2)[len(_HEAD):-len(_TAIL)]
+
+
+def _with_created(fragment: bytes, was: str, created: str) -> bytes:
+    return fragment.replace(_CREATED + orjson.dumps(was), _CREATED + orjson.dumps(created), 1)
 
 
 def export_file(version: str, rows: Any, created: str) -> tuple[bytes, dict[str, str]]:
@@ -558,21 +596,76 @@ def export_file(version: str, rows: Any, created: str) -> tuple[bytes, dict[str,
     return pact_json_bytes(payload), skipped
 
 
+def export_file_reusing(
+    version: str, rows: Any, created: str,
+    digests: list[str] | None = None, earlier: Mapping[str, tuple[bytes | None, str | None]] | None = None,
+) -> tuple[bytes, dict[str, str], dict[str, tuple[bytes | None, str | None]]]:
+    """`export_file`, taking each row whose digest `earlier` holds from there (with tonight's
+    `created`) instead of building it; also returns what was built for every row, by digest.
+    The same bytes as `export_file`."""
+    if not isinstance(rows, list):
+        rows = rows.to_pylist()
+    if digests is None:
+        digests = row_digests(rows)
+    earlier = earlier or {}
+    built: dict[str, tuple[bytes | None, str | None]] = {}
+    build = _BUILDERS[version]
+
+    def build_or_reuse(row: Mapping[str, Any], footprint_id: str, created: str, index: int) -> bytes:
+        digest = digests[index]
+        kept = earlier.get(digest)
+        if kept is None:
+            try:
+                footprint = build(row, footprint_id, created)
+            except Unexportable as why:
+                kept = (None, str(why))
+            else:
+                kept = (_with_created(_fragment(footprint), created, KEPT_CREATED), None)
+        built[digest] = kept
+        fragment, reason = kept
+        if reason is not None:
+            raise Unexportable(reason)
+        return _with_created(fragment, KEPT_CREATED, created)
+
+    payload, skipped = _export(rows, created, build_or_reuse, indexed=True)
+    data = _HEAD + b",\n".join(payload["data"]) + _TAIL + b"\n" if payload["data"] else pact_json_bytes(payload)
+    return data, skipped, built
+
+
 def export_files(table: Any, created: str) -> dict[str, tuple[bytes, dict[str, str]]]:
     """Every export of the published footprints (an Arrow table), by version: the same bytes
     however they are built. A large table's v3 file is built in a second process while this one
     builds v2; if that process dies, v3 is built here instead."""
-    if table.num_rows < PARALLEL_EXPORT_ROWS or cores() < 2:
-        rows = table.to_pylist()
-        return {version: export_file(version, rows, created) for version in EXPORTS}
+    return export_files_reusing(table, created)[0]
+
+
+def export_files_reusing(
+    table: Any, created: str, earlier: Built | None = None,
+) -> tuple[dict[str, tuple[bytes, dict[str, str]]], Built]:
+    """`export_files`, taking from `earlier` (what an earlier night built, `Built`) every row whose
+    values are unchanged; returns the files and what was built for tonight's rows. The second
+    process is started only for a v3 with many rows to build."""
+    earlier = earlier or {}
+    rows = table.to_pylist()
+    digests = row_digests(rows)
+    v3_to_build = sum(digest not in earlier.get("v3", {}) for digest in digests)
+    files: dict[str, tuple[bytes, dict[str, str]]] = {}
+    built: Built = {}
+    if v3_to_build < PARALLEL_EXPORT_ROWS or cores() < 2:
+        for version in EXPORTS:
+            data, skipped, built[version] = export_file_reusing(version, rows, created, digests, earlier.get(version))
+            files[version] = (data, skipped)
+        return files, built
     with spawned_pool(1) as pool:
-        second = pool.submit(export_file, "v3", table, created)
-        built = {"v2": export_file("v2", table, created)}
+        second = pool.submit(export_file_reusing, "v3", table, created, digests, earlier.get("v3"))
+        data, skipped, built["v2"] = export_file_reusing("v2", rows, created, digests, earlier.get("v2"))
+        files["v2"] = (data, skipped)
         try:
-            built["v3"] = second.result()
+            data, skipped, built["v3"] = second.result()
         except BrokenProcessPool:
-            built["v3"] = export_file("v3", table, created)
-    return built
+            data, skipped, built["v3"] = export_file_reusing("v3", rows, created, digests, earlier.get("v3"))
+        files["v3"] = (data, skipped)
+    return files, {version: built[version] for version in EXPORTS}
 
 
 def skipped_summary(label: str, skipped: Mapping[str, str], examples: int = 3) -> str:
@@ -691,20 +784,21 @@ _EXPORT_ORDER = ("company_uscc", "product_code", "reporting_period_start", "repo
 
 
 def _export(rows: Iterable[Mapping[str, Any]], created: str,
-            build: Callable[[Mapping[str, Any], str, str], dict[str, Any]],
+            build: Callable[..., dict[str, Any]], indexed: bool = False,
             ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Build footprints for every row, skipping those PACT cannot express; sorted, deterministic."""
+    """Build footprints for every row, skipping those PACT cannot express; sorted, deterministic.
+    `indexed`: `build` also takes the row's position."""
     _check_created(created)
     footprints: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     skipped: dict[str, str] = {}
     seen: set[str] = set()
-    for row in rows:
+    for index, row in enumerate(rows):
         footprint_id = _uuid(row.get("product_footprint_id"))
         if footprint_id in seen:
             raise ValueError(f"product_footprint_id {footprint_id} appears more than once")
         seen.add(footprint_id)
         try:
-            footprint = build(row, footprint_id, created)
+            footprint = build(row, footprint_id, created, index) if indexed else build(row, footprint_id, created)
         except Unexportable as reason:
             skipped[footprint_id] = str(reason)
             continue
@@ -1109,3 +1203,6 @@ def _urn_part(text: str) -> str:
     if _URN_SAFE_TEXT.fullmatch(text):
         return text
     return quote(text, safe="-._~!$&'()*+,;=:@")
+
+
+_BUILDERS: dict[str, Callable[[Mapping[str, Any], str, str], dict[str, Any]]] = {"v2": _footprint_v2, "v3": _footprint_v3}

@@ -32,6 +32,7 @@ from orchestration.publish import (
     write_release,
 )
 from orchestration.publish.files import replace_atomically
+from orchestration.publish.pact_exports import earlier_footprints, remember_footprints
 from orchestration.publish.specs import ARROW_TYPES
 from orchestration.provenance import provenance, release_with_fingerprint
 from orchestration.resources import PcfSettings
@@ -281,7 +282,10 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
 
     created = f"{as_of}T00:00:00Z"
     extra: dict[str, bytes] = {}
-    for version, (data, skipped) in pact.export_files(tables["product_footprints"], created).items():
+    exporter = pact.exporter_digest(tables["product_footprints"].schema)
+    earlier = earlier_footprints(home.pact_footprints, exporter)
+    exports, built = pact.export_files_reusing(tables["product_footprints"], created, earlier)
+    for version, (data, skipped) in exports.items():
         if skipped:
             context.log.warning(pact.skipped_summary(f"PACT {version}", skipped))
         extra[f"pact/product_footprints.{version}.json"] = data
@@ -328,6 +332,10 @@ def release(context: AssetExecutionContext, settings: PcfSettings) -> Materializ
     )
     folder = write_release(home.publish, info, datasets, extra_files=extra)
     context.log.info(f"published release {release_id} at {folder}")
+    try:
+        remember_footprints(home.pact_footprints, exporter, built)
+    except Exception as error:  # noqa: BLE001 - the release stands; the next one builds every footprint
+        context.log.warning(f"the PACT footprints built tonight were not kept for the next release: {error}")
     restricted = publish_restricted(home, info)
     if restricted:
         context.log.info(f"restricted datasets of {release_id} at {restricted}")

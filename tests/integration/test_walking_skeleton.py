@@ -139,6 +139,32 @@ def test_feedback_accounts_for_every_row(published):
         assert report["rows_quarantined"] == 0
 
 
+def test_the_release_keeps_its_pact_footprints_for_the_next_one(published, monkeypatch):
+    """What the release built for each footprint is kept beside the warehouse, under the code's digest, and
+    taking every footprint from there gives the release's own PACT files."""
+    from orchestration import pact
+    from orchestration.publish.pact_exports import earlier_footprints
+    from orchestration.warehouse import connect
+
+    home, folder, rows = published
+    with connect(home.root, read_only=True) as connection:
+        table = connection.sql("select * from main.product_footprints").to_arrow_table()
+    kept = earlier_footprints(home.pact_footprints, pact.exporter_digest(table.schema))
+    assert earlier_footprints(home.pact_footprints, "another code") == {}
+    assert earlier_footprints(home.root / "missing.parquet", pact.exporter_digest(table.schema)) == {}
+    (home.root / "torn.parquet").write_bytes(home.pact_footprints.read_bytes()[:1000])  # a torn copy: built again
+    assert earlier_footprints(home.root / "torn.parquet", pact.exporter_digest(table.schema)) == {}
+    assert {version: len(entries) for version, entries in kept.items()} == {"v2": len(rows), "v3": len(rows)}
+
+    def refuse(row, footprint_id, created):
+        raise AssertionError(f"footprint {footprint_id} was built again")
+
+    monkeypatch.setattr(pact, "_BUILDERS", {"v2": refuse, "v3": refuse})
+    files, _ = pact.export_files_reusing(table, f"{folder.name[:10]}T00:00:00Z", kept)
+    for version, (data, _) in files.items():
+        assert data == (folder / "pact" / f"product_footprints.{version}.json").read_bytes()
+
+
 def test_rerun_with_same_inputs_publishes_nothing_new(published):
     from datetime import date
 

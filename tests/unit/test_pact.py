@@ -341,6 +341,57 @@ def test_a_large_export_built_in_a_second_process_has_the_same_bytes(monkeypatch
         assert len(footprints_of(json.loads(here[version][0]))) == 40
 
 
+def test_unchanged_rows_take_their_footprints_from_the_last_night(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row whose values are all unchanged takes what the last night built for it (with tonight's
+    `created`), a changed row is built again, a row left out stays left out for the same reason:
+    the same bytes as building every row, in this process or with v3 in a second one."""
+    import pyarrow as pa
+
+    last_night = pa.Table.from_pylist(
+        [product_row(number) for number in range(1, 31)] + [product_row(31, cpc_code=None)]
+    )
+    _, built = pact.export_files_reusing(last_night, CREATED)
+    assert set(built) == {"v2", "v3"} and all(len(rows) == 31 for rows in built.values())
+    assert built["v2"][pact.row_digests(last_night.to_pylist())[-1]][0] is None  # v2 needs a CPC code
+
+    tonight_rows = last_night.to_pylist()
+    tonight_rows[4]["pcf_excl_biogenic_kgco2e_per_unit"] = 2.5000000001  # restated
+    tonight_rows.append(product_row(32))  # new
+    tonight = pa.Table.from_pylist(tonight_rows)
+    created = "2025-07-01T00:00:00+08:00"
+    expected = export_files(tonight, created)
+    for parallel_from in (pact.PARALLEL_EXPORT_ROWS, 2):
+        monkeypatch.setattr(pact, "PARALLEL_EXPORT_ROWS", parallel_from)
+        files, again = pact.export_files_reusing(tonight, created, built)
+        assert files == expected
+        assert {version: len(rows) for version, rows in again.items()} == {"v2": 32, "v3": 32}
+
+    # what is taken from the last night is not built again: a marked footprint comes through as kept
+    digests = pact.row_digests(tonight_rows)
+    marked = {version: dict(rows) for version, rows in built.items()}
+    for version in marked:
+        for index in (0, 4):
+            footprint = json.loads(marked[version][digests[0]][0])
+            assert footprint["created"] == pact.KEPT_CREATED
+            footprint["productNameCompany"] = f"kept {index}"
+            marked[version][pact.row_digests(last_night.to_pylist())[index]] = (pact._fragment(footprint), None)
+    files, _ = pact.export_files_reusing(tonight, created, marked)
+    for version in ("v2", "v3"):
+        names = {f["productNameCompany"] for f in footprints_of(json.loads(files[version][0]))}
+        assert "kept 0" in names and "kept 4" not in names and "Product 5" in names  # row 5 changed: built again
+        assert files[version][1] == expected[version][1]
+        assert {f["created"] for f in footprints_of(json.loads(files[version][0]))} == {created}
+
+
+def test_exports_are_reused_only_under_the_same_code_and_columns() -> None:
+    import pyarrow as pa
+
+    table = pa.Table.from_pylist([product_row(1)])
+    wider = table.append_column("note", pa.array(["x"]))
+    assert pact.exporter_digest(table.schema) == pact.exporter_digest(table.schema)
+    assert pact.exporter_digest(wider.schema) != pact.exporter_digest(table.schema)
+
+
 def test_export_accepts_warehouse_types() -> None:
     """Rows straight from Arrow/DuckDB carry dates and decimals, not strings and floats."""
     from datetime import date
