@@ -545,9 +545,9 @@ def to_pact_v3(rows: Iterable[Mapping[str, Any]], created: str) -> tuple[dict[st
 
 
 EXPORTS = {"v2": to_pact_v2, "v3": to_pact_v3}
-# From this many footprints to build the second export is built in a process of its own, beside
-# the first (10M lines, 107,000 footprints: 9 s and 14 s one after the other). Below it, starting a
-# process costs more than it saves.
+# From this many footprints left to build, the second export is built in a process of its own,
+# beside the first (10M lines, 107,000 footprints: 9 s and 14 s one after the other). Below it,
+# starting a process costs more than it saves.
 PARALLEL_EXPORT_ROWS = 10_000
 
 # What an export built for each row, by version and row digest (`row_digests`): the footprint as
@@ -588,21 +588,14 @@ def _with_created(fragment: bytes, was: str, created: str) -> bytes:
     return fragment.replace(_CREATED + orjson.dumps(was), _CREATED + orjson.dumps(created), 1)
 
 
-def export_file(version: str, rows: Any, created: str) -> tuple[bytes, dict[str, str]]:
-    """One export file's bytes and its skipped footprints; `rows` a list of rows or an Arrow table."""
-    if not isinstance(rows, list):
-        rows = rows.to_pylist()
-    payload, skipped = EXPORTS[version](rows, created)
-    return pact_json_bytes(payload), skipped
-
-
 def export_file_reusing(
     version: str, rows: Any, created: str,
     digests: list[str] | None = None, earlier: Mapping[str, tuple[bytes | None, str | None]] | None = None,
 ) -> tuple[bytes, dict[str, str], dict[str, tuple[bytes | None, str | None]]]:
-    """`export_file`, taking each row whose digest `earlier` holds from there (with tonight's
-    `created`) instead of building it; also returns what was built for every row, by digest.
-    The same bytes as `export_file`."""
+    """One export file's bytes and its skipped footprints (`rows` a list of rows or an Arrow
+    table), taking each row whose digest `earlier` holds from there (with tonight's `created`)
+    instead of building it; also returns what was built for every row, by digest. The same bytes
+    as `pact_json_bytes` of `to_pact_v2`/`to_pact_v3`."""
     if not isinstance(rows, list):
         rows = rows.to_pylist()
     if digests is None:
@@ -784,7 +777,7 @@ _EXPORT_ORDER = ("company_uscc", "product_code", "reporting_period_start", "repo
 
 
 def _export(rows: Iterable[Mapping[str, Any]], created: str,
-            build: Callable[..., dict[str, Any]], indexed: bool = False,
+            build: Callable[..., Any], indexed: bool = False,
             ) -> tuple[dict[str, Any], dict[str, str]]:
     """Build footprints for every row, skipping those PACT cannot express; sorted, deterministic.
     `indexed`: `build` also takes the row's position."""

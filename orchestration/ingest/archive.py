@@ -48,9 +48,15 @@ class KnownHash:
 class LandedFile:
     path: Path
     landing_path: str  # relative to landing/, for the record
-    sha256: str
-    size_bytes: int
-    known: KnownHash | None = None  # how the hash was found, for the next night
+    known: KnownHash  # its hash and what `stat` said of it, kept for the next night
+
+    @property
+    def sha256(self) -> str:
+        return self.known.sha256
+
+    @property
+    def size_bytes(self) -> int:
+        return self.known.stat_key[0]
 
     @property
     def submission_id(self) -> str:
@@ -94,7 +100,7 @@ def landed_files(home: Home, folder: str, known: Mapping[str, KnownHash] | None 
         if hashed is None or not hashed.vouches_for(stat_key):
             checked_at_ns = time.time_ns()  # before reading: a write while it is read changes the times
             hashed = KnownHash(stat_key, sha256_of(path), checked_at_ns)
-        found.append(LandedFile(path, landing_path, hashed.sha256, stat.st_size, hashed))
+        found.append(LandedFile(path, landing_path, hashed))
     return found
 
 
@@ -116,17 +122,16 @@ def remember_hashes(connection: duckdb.DuckDBPyConnection, folder: str, landed: 
     """Record what `landed_files` found in landing/<folder>, replacing what was recorded there before."""
     import pyarrow as pa
 
-    rows = [f for f in landed if f.known is not None]
     table = pa.table({
-        "folder": pa.array([folder] * len(rows), pa.string()),
-        "landing_path": pa.array([f.landing_path for f in rows], pa.string()),
-        "size_bytes": pa.array([f.known.stat_key[0] for f in rows], pa.int64()),
-        "mtime_ns": pa.array([f.known.stat_key[1] for f in rows], pa.int64()),
-        "ctime_ns": pa.array([f.known.stat_key[2] for f in rows], pa.int64()),
-        "inode": pa.array([f.known.stat_key[3] for f in rows], pa.uint64()),
-        "device": pa.array([f.known.stat_key[4] for f in rows], pa.uint64()),
-        "file_sha256": pa.array([f.sha256 for f in rows], pa.string()),
-        "checked_at_ns": pa.array([f.known.checked_at_ns for f in rows], pa.int64()),
+        "folder": pa.array([folder] * len(landed), pa.string()),
+        "landing_path": pa.array([f.landing_path for f in landed], pa.string()),
+        "size_bytes": pa.array([f.known.stat_key[0] for f in landed], pa.int64()),
+        "mtime_ns": pa.array([f.known.stat_key[1] for f in landed], pa.int64()),
+        "ctime_ns": pa.array([f.known.stat_key[2] for f in landed], pa.int64()),
+        "inode": pa.array([f.known.stat_key[3] for f in landed], pa.uint64()),
+        "device": pa.array([f.known.stat_key[4] for f in landed], pa.uint64()),
+        "file_sha256": pa.array([f.sha256 for f in landed], pa.string()),
+        "checked_at_ns": pa.array([f.known.checked_at_ns for f in landed], pa.int64()),
     })
     connection.execute("begin transaction")
     try:
