@@ -90,18 +90,27 @@ def landed_files(home: Home, folder: str, known: Mapping[str, KnownHash] | None 
     with os.scandir(root) as entries:
         listed = sorted(entries, key=lambda entry: entry.name)
     for entry in listed:
-        if entry.name.startswith(".") or entry.name.endswith((".part", ".tmp")) or not entry.is_file(follow_symlinks=False):
+        if ignored_in_landing(entry.name) or not entry.is_file(follow_symlinks=False):
             continue
-        path = root / entry.name
-        stat = entry.stat(follow_symlinks=False)
-        stat_key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
         landing_path = f"{folder}/{entry.name}"
-        hashed = known.get(landing_path) if known else None
-        if hashed is None or not hashed.vouches_for(stat_key):
-            checked_at_ns = time.time_ns()  # before reading: a write while it is read changes the times
-            hashed = KnownHash(stat_key, sha256_of(path), checked_at_ns)
-        found.append(LandedFile(path, landing_path, hashed))
+        path = root / entry.name
+        found.append(LandedFile(path, landing_path, hash_of(path, entry.stat(follow_symlinks=False), known.get(landing_path) if known else None)))
     return found
+
+
+def hash_of(path: Path, stat: os.stat_result, known: KnownHash | None = None) -> KnownHash:
+    """The content hash of the file at `path`, which `stat` describes: `known` when it vouches for
+    the file (`KnownHash.vouches_for`), else read from the file."""
+    stat_key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+    if known is not None and known.vouches_for(stat_key):
+        return known
+    checked_at_ns = time.time_ns()  # before reading: a write while it is read changes the times
+    return KnownHash(stat_key, sha256_of(path), checked_at_ns)
+
+
+def ignored_in_landing(name: str) -> bool:
+    """Hidden files and files still being written (`.part`, `.tmp`) are not taken from landing/."""
+    return name.startswith(".") or name.endswith((".part", ".tmp"))
 
 
 def known_hashes(connection: duckdb.DuckDBPyConnection, folder: str) -> dict[str, KnownHash]:

@@ -2,6 +2,7 @@
 
 
 import json
+from collections.abc import Mapping
 
 from dagster import (
     DefaultScheduleStatus,
@@ -14,7 +15,7 @@ from dagster import (
 )
 
 from orchestration.home import Home, default_home
-from orchestration.ingest.archive import sha256_of
+from orchestration.ingest.archive import KnownHash, hash_of, ignored_in_landing
 
 NIGHTLY_CRON = "0 2 * * *"
 PILOT_TIMEZONE_NAME = "Asia/Shanghai"
@@ -31,15 +32,37 @@ def nightly_schedule(job) -> ScheduleDefinition:
     )
 
 
-def landed_hashes(home: Home) -> dict[str, str]:
-    """sha256 → landing path of every file in landing/ (submissions, shipments, factor releases)."""
-    found: dict[str, str] = {}
+def landed_hashes(home: Home, known: Mapping[str, KnownHash] | None = None) -> dict[str, KnownHash]:
+    """Landing path → content hash of every file under landing/ (submissions, shipments, factor
+    releases), in path order. A file that `known` (the previous evaluation's) still vouches for is
+    not read again: at 20,000 files an evaluation reads the new ones, not 2.7 GB every minute."""
+    found: dict[str, KnownHash] = {}
     if not home.landing.is_dir():
         return found
     for path in sorted(home.landing.rglob("*")):
-        if path.is_file() and not path.name.startswith(".") and not path.is_symlink():
-            found.setdefault(sha256_of(path), str(path.relative_to(home.landing)))
+        if ignored_in_landing(path.name) or path.is_symlink() or not path.is_file():
+            continue
+        landing_path = path.relative_to(home.landing).as_posix()
+        found[landing_path] = hash_of(path, path.stat(), (known or {}).get(landing_path))
     return found
+
+
+def read_cursor(cursor: str | None) -> tuple[set[str], dict[str, KnownHash]]:
+    """The content hashes the sensor has requested runs for, and what it knew of each landing file.
+    A cursor of an earlier version (a list of hashes) knows no file: each is read once more."""
+    value = json.loads(cursor) if cursor else {}
+    if isinstance(value, list):
+        return set(value), {}
+    files = {path: KnownHash(tuple(entry[:5]), entry[5], entry[6]) for path, entry in value.get("files", {}).items()}
+    return set(value.get("seen", [])), files
+
+
+def write_cursor(seen: set[str], files: Mapping[str, KnownHash]) -> str:
+    return json.dumps(
+        {"seen": sorted(seen), "files": {path: [*hashed.stat_key, hashed.sha256, hashed.checked_at_ns] for path, hashed in files.items()}},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
 
 
 def landing_sensor(job):
@@ -51,14 +74,17 @@ def landing_sensor(job):
         description="Starts a run for each new file in landing/ (one run key per file content).",
     )
     def _sensor(context: SensorEvaluationContext):
-        seen = set(json.loads(context.cursor)) if context.cursor else set()
-        current = landed_hashes(Home(default_home()))
-        new = sorted(set(current) - seen)
+        seen, known = read_cursor(context.cursor)
+        current = landed_hashes(Home(default_home()), known)
+        first_path = {}
+        for landing_path, hashed in current.items():
+            first_path.setdefault(hashed.sha256, landing_path)
+        new = sorted(set(first_path) - seen)
+        for sha256 in new:
+            yield RunRequest(run_key=sha256, tags={"pcf/landed_file": first_path[sha256]})
+        if new or current != known:
+            context.update_cursor(write_cursor(seen | set(first_path), current))
         if not new:
             yield SkipReason("no new files in landing/")
-            return
-        for sha256 in new:
-            yield RunRequest(run_key=sha256, tags={"pcf/landed_file": current[sha256]})
-        context.update_cursor(json.dumps(sorted(seen | set(current))))
 
     return _sensor
