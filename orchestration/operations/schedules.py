@@ -54,12 +54,14 @@ def read_cursor(cursor: str | None) -> tuple[set[str], dict[str, KnownHash]]:
     if isinstance(value, list):
         return set(value), {}
     files = {path: KnownHash(tuple(entry[:5]), entry[5], entry[6]) for path, entry in value.get("files", {}).items()}
-    return set(value.get("seen", [])), files
+    return set(value.get("seen", [])) | {hashed.sha256 for hashed in files.values()}, files
 
 
 def write_cursor(seen: set[str], files: Mapping[str, KnownHash]) -> str:
+    """The cursor `read_cursor` reads: the hashes of the files still in landing/ are not repeated."""
+    present = {hashed.sha256 for hashed in files.values()}
     return json.dumps(
-        {"seen": sorted(seen), "files": {path: [*hashed.stat_key, hashed.sha256, hashed.checked_at_ns] for path, hashed in files.items()}},
+        {"seen": sorted(seen - present), "files": {path: [*hashed.stat_key, hashed.sha256, hashed.checked_at_ns] for path, hashed in files.items()}},
         separators=(",", ":"),
         ensure_ascii=False,
     )
