@@ -596,6 +596,17 @@ def export_file_reusing(
     table), taking each row whose digest `earlier` holds from there (with tonight's `created`)
     instead of building it; also returns what was built for every row, by digest. The same bytes
     as `pact_json_bytes` of `to_pact_v2`/`to_pact_v3`."""
+    order, skipped, built = _build_or_reuse(version, rows, created, digests, earlier)
+    return _file_bytes(order, built, created), skipped, built
+
+
+def _build_or_reuse(
+    version: str, rows: Any, created: str,
+    digests: list[str] | None = None, earlier: Mapping[str, tuple[bytes | None, str | None]] | None = None,
+) -> tuple[list[str], dict[str, str], dict[str, tuple[bytes | None, str | None]]]:
+    """What `export_file_reusing` builds, before the file is put together: the digests of the
+    exported rows in the file's order, the skipped footprints, and what was built for every row.
+    A second process returns this, not the file as well: the file is the fragments again."""
     if not isinstance(rows, list):
         rows = rows.to_pylist()
     if digests is None:
@@ -604,7 +615,7 @@ def export_file_reusing(
     built: dict[str, tuple[bytes | None, str | None]] = {}
     build = _BUILDERS[version]
 
-    def build_or_reuse(row: Mapping[str, Any], footprint_id: str, created: str, index: int) -> bytes:
+    def build_or_reuse(row: Mapping[str, Any], footprint_id: str, created: str, index: int) -> str:
         digest = digests[index]
         kept = earlier.get(digest)
         if kept is None:
@@ -615,14 +626,19 @@ def export_file_reusing(
             else:
                 kept = (_with_created(_fragment(footprint), created, KEPT_CREATED), None)
         built[digest] = kept
-        fragment, reason = kept
-        if reason is not None:
-            raise Unexportable(reason)
-        return _with_created(fragment, KEPT_CREATED, created)
+        if kept[1] is not None:
+            raise Unexportable(kept[1])
+        return digest
 
     payload, skipped = _export(rows, created, build_or_reuse, indexed=True)
-    data = _HEAD + b",\n".join(payload["data"]) + _TAIL + b"\n" if payload["data"] else pact_json_bytes(payload)
-    return data, skipped, built
+    return payload["data"], skipped, built
+
+
+def _file_bytes(order: list[str], built: Mapping[str, tuple[bytes | None, str | None]], created: str) -> bytes:
+    """The export file of the footprints `built` holds for the digests `order`, in that order."""
+    if not order:
+        return pact_json_bytes({"data": []})
+    return _HEAD + b",\n".join(_with_created(built[digest][0], KEPT_CREATED, created) for digest in order) + _TAIL + b"\n"
 
 
 def export_files(table: Any, created: str) -> dict[str, tuple[bytes, dict[str, str]]]:
@@ -650,14 +666,14 @@ def export_files_reusing(
             files[version] = (data, skipped)
         return files, built
     with spawned_pool(1) as pool:
-        second = pool.submit(export_file_reusing, "v3", table, created, digests, earlier.get("v3"))
+        second = pool.submit(_build_or_reuse, "v3", table, created, digests, earlier.get("v3"))
         data, skipped, built["v2"] = export_file_reusing("v2", rows, created, digests, earlier.get("v2"))
         files["v2"] = (data, skipped)
         try:
-            data, skipped, built["v3"] = second.result()
+            order, skipped, built["v3"] = second.result()
         except BrokenProcessPool:
-            data, skipped, built["v3"] = export_file_reusing("v3", rows, created, digests, earlier.get("v3"))
-        files["v3"] = (data, skipped)
+            order, skipped, built["v3"] = _build_or_reuse("v3", rows, created, digests, earlier.get("v3"))
+        files["v3"] = (_file_bytes(order, built["v3"], created), skipped)
     return files, {version: built[version] for version in EXPORTS}
 
 
