@@ -638,7 +638,11 @@ def _file_bytes(order: list[str], built: Mapping[str, tuple[bytes | None, str | 
     """The export file of the footprints `built` holds for the digests `order`, in that order."""
     if not order:
         return pact_json_bytes({"data": []})
-    return _HEAD + b",\n".join(_with_created(built[digest][0], KEPT_CREATED, created) for digest in order) + _TAIL + b"\n"
+    # `created` is put in once over the whole file: a footprint's own keys are the only lines of
+    # the file indented by six spaces (a newline inside a string is escaped), so each fragment's
+    # marker is replaced, and only that
+    kept = _HEAD + b",\n".join([built[digest][0] for digest in order]) + _TAIL + b"\n"
+    return kept.replace(_CREATED + orjson.dumps(KEPT_CREATED), _CREATED + orjson.dumps(created))
 
 
 def export_files(table: Any, created: str) -> dict[str, tuple[bytes, dict[str, str]]]:

@@ -78,6 +78,11 @@ def fsync_tree(root: Path) -> None:
         fsync_dir(Path(dirpath))
 
 
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of `data` (hashlib lets other threads run while it hashes a large buffer)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,6 +33,7 @@ from orchestration.publish.files import (
     list_files,
     replace_atomically,
     safe_relpath,
+    sha256_bytes,
     sha256_file,
     write_bytes_synced,
 )
@@ -114,25 +116,33 @@ def _build(
     charts: Sequence[Chart] | None,
     portal: bool,
 ) -> None:
-    """Write every file of the release into the temporary folder `tmp`."""
+    """Write every file of the release into the temporary folder `tmp`.
+
+    The files' sha256 are taken on a thread of their own while the next files are written
+    (hashing and writing let go of the interpreter), the extra files' from the bytes given: at ten
+    million lines the PACT exports alone are 600 MB, a second of hashing after they are written."""
     written: list[WrittenDataset] = []
     tables: dict[str, pa.Table] = {}
-    for spec, table in datasets:
-        conformed = conform_table(spec, table)
-        tables[spec.name] = conformed
-        write_parquet(conformed, tmp / f"{spec.name}.parquet")
-        write_csv(conformed, tmp / f"{spec.name}.csv")
-        written.append(
-            WrittenDataset(
-                spec,
-                conformed.num_rows,
-                _written(tmp, f"{spec.name}.parquet"),
-                _written(tmp, f"{spec.name}.csv"),
-            )
-        )
-    for relpath in sorted(extra_files):
-        write_bytes_synced(tmp / safe_relpath(relpath), extra_files[relpath])
-    extra = [_written(tmp, safe_relpath(p).as_posix()) for p in sorted(extra_files)]
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        extra_sums = {relpath: hashing.submit(sha256_bytes, data) for relpath, data in sorted(extra_files.items())}
+        dataset_sums = []
+        for spec, table in datasets:
+            conformed = conform_table(spec, table)
+            tables[spec.name] = conformed
+            files = []
+            for relpath, write in ((f"{spec.name}.parquet", write_parquet), (f"{spec.name}.csv", write_csv)):
+                write(conformed, tmp / relpath)
+                files.append((relpath, hashing.submit(_written, tmp, relpath)))
+            dataset_sums.append((spec, conformed.num_rows, files))
+        for relpath in sorted(extra_files):
+            write_bytes_synced(tmp / safe_relpath(relpath), extra_files[relpath])
+        written = [
+            WrittenDataset(spec, num_rows, parquet.result(), csv.result()) for spec, num_rows, ((_, parquet), (_, csv)) in dataset_sums
+        ]
+        extra = [
+            WrittenFile(safe_relpath(relpath).as_posix(), len(extra_files[relpath]), extra_sums[relpath].result())
+            for relpath in sorted(extra_files)
+        ]
     if charts is None:
         charts = footprint_charts(tables[FOOTPRINT_DATASET]) if FOOTPRINT_DATASET in tables else []
     changes = tables.get(CHANGES_DATASET)
