@@ -327,7 +327,7 @@ def test_export_is_deterministic_and_sorted() -> None:
 
 
 def test_a_large_export_built_in_a_second_process_has_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """From PARALLEL_EXPORT_ROWS footprints v3 is built in a spawned process beside v2: same files."""
+    """From PARALLEL_EXPORT_ROWS footprints most of v3 is built in a spawned process beside v2: same files."""
     import pyarrow as pa
 
     table = pa.Table.from_pylist([product_row(number) for number in range(1, 41)])
