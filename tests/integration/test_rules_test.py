@@ -141,6 +141,34 @@ def test_a_failed_rules_check_names_its_broken_rules(tiny_release, tmp_path):
     assert failing_rows(copy, target, "no_such_test") is None
 
 
+def test_every_received_row_has_exactly_one_outcome(tiny_release, tmp_path):
+    """`assert_row_outcomes_account_for_every_row` is what keeps the outcomes' key unique (no
+    `unique` rule repeats it): on a copy of the tiny release's warehouse, an outcome given twice
+    and an outcome lost are each found, with how many outcomes their row has."""
+    from orchestration.home import Home
+    from orchestration.transform.assets import failing_rows
+
+    home, outcome = tiny_release
+    assert outcome.exit_code == 0
+    copy = Home(tmp_path / "home")
+    (copy.root / "dbt").mkdir(parents=True)
+    shutil.copy(home.duckdb, copy.duckdb)
+    test = "assert_row_outcomes_account_for_every_row"
+    assert failing_rows(copy, home.dbt_target, test) == ""
+    with duckdb.connect(str(copy.duckdb)) as connection:
+        (twice,), (lost,) = connection.execute(
+            "select source_row from intermediate.int_submission_row_outcomes order by submission_id, source_sheet, source_row limit 2"
+        ).fetchall()
+        connection.execute(f"insert into intermediate.int_submission_row_outcomes select * from intermediate.int_submission_row_outcomes "
+                           f"order by submission_id, source_sheet, source_row limit 1")
+        connection.execute(f"delete from intermediate.int_submission_row_outcomes where rowid = (select rowid from intermediate.int_submission_row_outcomes "
+                           f"order by submission_id, source_sheet, source_row limit 1 offset 2)")
+    found = failing_rows(copy, home.dbt_target, test).split("; ")
+    assert len(found) == 2, found
+    assert {row.split("source_row=")[1].split(",")[0] for row in found} == {str(twice), str(lost)}
+    assert {row.rsplit("outcomes=", 1)[1] for row in found} == {"2", "0"}
+
+
 def test_a_night_whose_rules_test_fails_is_blocked_and_says_which_rule(tmp_path):
     """A real night over a warehouse whose raw store was damaged after the first night: the
     `rules` test of the staging model over it fails, nothing is published, and the failed check
