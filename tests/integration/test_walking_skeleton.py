@@ -139,6 +139,48 @@ def test_feedback_accounts_for_every_row(published):
         assert report["rows_quarantined"] == 0
 
 
+def test_unchanged_reports_keep_their_markdown_without_rendering_it(published, tmp_path, monkeypatch):
+    """A night whose report JSON is unchanged leaves its Markdown as it is, neither rendered nor read,
+    while the folder's renderer digest matches; a changed JSON, or another renderer, renders again."""
+    import shutil
+
+    import duckdb
+
+    from orchestration import feedback
+    from orchestration.home import Home
+
+    home, _, _ = published
+    copy = Home(tmp_path / "home")
+    shutil.copytree(home.feedback, copy.feedback)
+    before = {p.name: p.read_bytes() for p in copy.feedback.iterdir()}
+    assert feedback.MARKDOWN_RENDERER in before
+    submissions = sorted(p.stem for p in copy.feedback.glob("*.json") if not p.name.startswith("factor-release"))
+    assert len(submissions) == 2
+    render = feedback.render_markdown
+    rendered: list[str] = []
+
+    def counting(report):
+        rendered.append(report["submission_id"])
+        return render(report)
+
+    monkeypatch.setattr(feedback, "render_markdown", counting)
+    with duckdb.connect(str(home.duckdb), read_only=True) as connection:
+        feedback.write_submission_feedback(copy, connection, "2026-01-15")
+        assert rendered == []  # every JSON unchanged: no Markdown rendered
+        assert {p.name: p.read_bytes() for p in copy.feedback.iterdir()} == before
+
+        (copy.feedback / f"{submissions[0]}.json").write_bytes(b"{}")  # this report's JSON changed
+        (copy.feedback / f"{submissions[0]}.md").write_bytes(b"")
+        feedback.write_submission_feedback(copy, connection, "2026-01-15")
+        assert rendered == [submissions[0]]
+
+        (copy.feedback / feedback.MARKDOWN_RENDERER).write_text("other code", encoding="utf-8")
+        rendered.clear()
+        feedback.write_submission_feedback(copy, connection, "2026-01-15")
+        assert sorted(rendered) == submissions  # another renderer: every report rendered
+    assert {p.name: p.read_bytes() for p in copy.feedback.iterdir()} == before
+
+
 def test_the_release_keeps_its_pact_footprints_for_the_next_one(published, monkeypatch):
     """What the release built for each footprint is kept beside the warehouse, under the code's digest, and
     taking every footprint from there gives the release's own PACT files."""
