@@ -588,8 +588,13 @@ def _fragment(footprint: dict[str, Any]) -> bytes:
     return orjson.dumps({"data": [footprint]}, option=orjson.OPT_INDENT_2)[len(_HEAD):-len(_TAIL)]
 
 
-def _with_created(fragment: bytes, was: str, created: str) -> bytes:
-    return fragment.replace(_CREATED + orjson.dumps(was), _CREATED + orjson.dumps(created), 1)
+def _kept(build: Callable[[Mapping[str, Any], str, str], dict[str, Any]], row: Mapping[str, Any], footprint_id: str) -> tuple[bytes | None, str | None]:
+    """What is kept of a row: its footprint's lines with `KEPT_CREATED` as its `created` (the one
+    place the builders put it), or why PACT cannot express the row."""
+    try:
+        return _fragment(build(row, footprint_id, KEPT_CREATED)), None
+    except Unexportable as why:
+        return None, str(why)
 
 
 def export_file_reusing(
@@ -610,14 +615,7 @@ def export_file_reusing(
 
     def build_or_reuse(row: Mapping[str, Any], footprint_id: str, created: str, index: int) -> str:
         digest = digests[index]
-        kept = earlier.get(digest)
-        if kept is None:
-            try:
-                footprint = build(row, footprint_id, created)
-            except Unexportable as why:
-                kept = (None, str(why))
-            else:
-                kept = (_with_created(_fragment(footprint), created, KEPT_CREATED), None)
+        kept = earlier.get(digest) or _kept(build, row, footprint_id)
         built[digest] = kept
         if kept[1] is not None:
             raise Unexportable(kept[1])
@@ -672,11 +670,11 @@ def export_files_reusing(
     split = round(len(v3_to_build) * SECOND_PROCESS_V3_SHARE)
     theirs, ours = v3_to_build[:split], v3_to_build[split:]
     with spawned_pool(1) as pool:
-        second = pool.submit(_build_rows, "v3", table.take(theirs), created, [digests[i] for i in theirs])
+        second = pool.submit(_build_rows, "v3", table.take(theirs), [digests[i] for i in theirs])
         data, skipped, built["v2"] = export_file_reusing("v2", rows, created, digests, earlier.get("v2"))
         files["v2"] = (data, skipped)
         v3 = dict(earlier_v3)
-        v3.update(_build_rows("v3", [rows[i] for i in ours], created, [digests[i] for i in ours]))
+        v3.update(_build_rows("v3", [rows[i] for i in ours], [digests[i] for i in ours]))
         try:
             v3.update(second.result())
         except BrokenProcessPool:
@@ -686,20 +684,12 @@ def export_files_reusing(
     return files, {version: built[version] for version in EXPORTS}
 
 
-def _build_rows(version: str, rows: Any, created: str, digests: list[str]) -> dict[str, tuple[bytes | None, str | None]]:
+def _build_rows(version: str, rows: Any, digests: list[str]) -> dict[str, tuple[bytes | None, str | None]]:
     """What `export_file_reusing` keeps for each of `rows` (a list of rows or an Arrow table), built."""
     if not isinstance(rows, list):
         rows = rows.to_pylist()
     build = _BUILDERS[version]
-    built: dict[str, tuple[bytes | None, str | None]] = {}
-    for row, digest in zip(rows, digests, strict=True):
-        try:
-            footprint = build(row, _uuid(row.get("product_footprint_id")), created)
-        except Unexportable as why:
-            built[digest] = (None, str(why))
-        else:
-            built[digest] = (_with_created(_fragment(footprint), created, KEPT_CREATED), None)
-    return built
+    return {digest: _kept(build, row, _uuid(row.get("product_footprint_id"))) for row, digest in zip(rows, digests, strict=True)}
 
 
 def skipped_summary(label: str, skipped: Mapping[str, str], examples: int = 3) -> str:
