@@ -121,7 +121,6 @@ def _build(
     The files' sha256 are taken on a thread of their own while the next files are written
     (hashing and writing let go of the interpreter), the extra files' from the bytes given: at ten
     million lines the PACT exports alone are 600 MB, a second of hashing after they are written."""
-    written: list[WrittenDataset] = []
     tables: dict[str, pa.Table] = {}
     with ThreadPoolExecutor(max_workers=1) as hashing:
         extra_sums = {relpath: hashing.submit(sha256_bytes, data) for relpath, data in sorted(extra_files.items())}
@@ -129,16 +128,13 @@ def _build(
         for spec, table in datasets:
             conformed = conform_table(spec, table)
             tables[spec.name] = conformed
-            files = []
-            for relpath, write in ((f"{spec.name}.parquet", write_parquet), (f"{spec.name}.csv", write_csv)):
-                write(conformed, tmp / relpath)
-                files.append((relpath, hashing.submit(_written, tmp, relpath)))
-            dataset_sums.append((spec, conformed.num_rows, files))
+            write_parquet(conformed, tmp / f"{spec.name}.parquet")
+            parquet = hashing.submit(_written, tmp, f"{spec.name}.parquet")
+            write_csv(conformed, tmp / f"{spec.name}.csv")
+            dataset_sums.append((spec, conformed.num_rows, parquet, hashing.submit(_written, tmp, f"{spec.name}.csv")))
         for relpath in sorted(extra_files):
             write_bytes_synced(tmp / safe_relpath(relpath), extra_files[relpath])
-        written = [
-            WrittenDataset(spec, num_rows, parquet.result(), csv.result()) for spec, num_rows, ((_, parquet), (_, csv)) in dataset_sums
-        ]
+        written = [WrittenDataset(spec, num_rows, parquet.result(), csv.result()) for spec, num_rows, parquet, csv in dataset_sums]
         extra = [
             WrittenFile(safe_relpath(relpath).as_posix(), len(extra_files[relpath]), extra_sums[relpath].result())
             for relpath in sorted(extra_files)

@@ -133,19 +133,19 @@ def _product_moves(connection, released: Path) -> tuple[int, int, list[Move]]:
         )
     """
     # a NaN compares false in Python (`Move.ratio`) and greater than everything in DuckDB: excluded
-    compared, moved = connection.execute(
-        f"""{both} select count(*), count(*) filter (
-                where not isnan(change) and change > {MOVE_THRESHOLD!r} * greatest(abs(old_value), 1e-300)
-            ) from paired""",
+    compared, moved, large = connection.execute(
+        f"""{both} select
+                count(*),
+                count(*) filter (where not isnan(change) and change > {MOVE_THRESHOLD!r} * greatest(abs(old_value), 1e-300)),
+                coalesce(
+                    list({{'key': key, 'old_value': old_value, 'new_value': new_value}} order by concat_ws('/', key, product_footprint_id))
+                        filter (where not isnan(ratio) and ratio >= {PRODUCT_RATIO!r}),
+                    []
+                )
+            from paired""",
         [str(released)],
     ).fetchall()[0]
-    large = connection.execute(
-        f"""{both} select key, old_value, new_value from paired
-            where not isnan(ratio) and ratio >= {PRODUCT_RATIO!r}
-            order by concat_ws('/', key, product_footprint_id)""",
-        [str(released)],
-    ).fetchall()
-    return compared, moved, [Move(key, old_value, new_value) for key, old_value, new_value in large]
+    return compared, moved, [Move(**move) for move in large]
 
 
 @asset_check(
