@@ -3,6 +3,7 @@
 
 import json
 from collections.abc import Mapping
+from stat import S_ISREG
 
 from dagster import (
     DefaultScheduleStatus,
@@ -40,10 +41,12 @@ def landed_hashes(home: Home, known: Mapping[str, KnownHash] | None = None) -> d
     if not home.landing.is_dir():
         return found
     for path in sorted(home.landing.rglob("*")):
-        if ignored_in_landing(path.name) or path.is_symlink() or not path.is_file():
+        if ignored_in_landing(path.name):
             continue
-        landing_path = path.relative_to(home.landing).as_posix()
-        found[landing_path] = hash_of(path, path.stat(), (known or {}).get(landing_path))
+        stat = path.lstat()  # a symbolic link is not a regular file: not followed
+        if S_ISREG(stat.st_mode):
+            landing_path = path.relative_to(home.landing).as_posix()
+            found[landing_path] = hash_of(path, stat, (known or {}).get(landing_path))
     return found
 
 

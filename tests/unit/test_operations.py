@@ -24,13 +24,20 @@ def test_nightly_schedule_runs_at_two_in_shanghai():
     assert len(requests) == 1
 
 
-def test_landing_sensor_fires_once_per_new_file(tmp_path, monkeypatch):
+def _landing(tmp_path, monkeypatch, files: dict[str, str]):
+    """A home whose landing/submissions holds `files` (name → text), and the landing sensor."""
     monkeypatch.setenv("PCF_HOME", str(tmp_path))
     submissions = tmp_path / "landing" / "submissions"
     submissions.mkdir(parents=True)
-    (submissions / "a.csv").write_text("one")
-    (submissions / "b b 青岛.csv").write_text("two")
-    sensor = defs.resolve_sensor_def("landing_files")
+    for name, text in files.items():
+        (submissions / name).write_text(text)
+    return submissions, defs.resolve_sensor_def("landing_files")
+
+
+def test_landing_sensor_fires_once_per_new_file(tmp_path, monkeypatch):
+    submissions, sensor = _landing(tmp_path, monkeypatch, {"a.csv": "one", "b b 青岛.csv": "two"})
+    (tmp_path / "elsewhere.csv").write_text("not landed")
+    (submissions / "link.csv").symlink_to(tmp_path / "elsewhere.csv")  # a link is not followed
     with DagsterInstance.ephemeral() as instance:
         first = sensor.evaluate_tick(build_sensor_context(instance=instance))
         assert len(first.run_requests) == 2
@@ -48,12 +55,7 @@ def test_landing_sensor_fires_once_per_new_file(tmp_path, monkeypatch):
 
 
 def test_landing_sensor_reads_only_files_its_cursor_does_not_vouch_for(tmp_path, monkeypatch):
-    monkeypatch.setenv("PCF_HOME", str(tmp_path))
-    submissions = tmp_path / "landing" / "submissions"
-    submissions.mkdir(parents=True)
-    (submissions / "a.csv").write_text("one")
-    (submissions / "b.csv").write_text("two")
-    sensor = defs.resolve_sensor_def("landing_files")
+    _, sensor = _landing(tmp_path, monkeypatch, {"a.csv": "one", "b.csv": "two"})
     with DagsterInstance.ephemeral() as instance:
         first = sensor.evaluate_tick(build_sensor_context(instance=instance))
         seen, files = read_cursor(first.cursor)
