@@ -79,7 +79,7 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
     warm_up()  # the checks after dbt need great_expectations: imported while this process waits on dbt
     manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     arguments, selection = dbt_invocation_args(context, manifest, translator, target, full_refresh)
-    build = DbtBuild(arguments)
+    build = DbtBuild(arguments, run_results=target / "run_results.json")
     context.log.info(f"dbt {' '.join(arguments)}")
     with scoped_environ(environment):
         try:

@@ -6,11 +6,13 @@ parse, about 3 s of a night. dbt's programmatic entry point (`dbtRunner`) runs t
 here, on a thread of its own, while the step turns each result into Dagster events.
 """
 
+import os
 import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
@@ -23,9 +25,14 @@ class DbtBuildError(Exception):
 
 @dataclass
 class DbtBuild:
-    """`dbt <args>` run by `events()`; `errors` holds the error lines dbt logged, in order."""
+    """`dbt <args>` run by `events()`; `errors` holds the error lines dbt logged, in order.
+
+    `run_results`: where to write what the build ran and found (dbt's run_results.json) once it
+    has finished, successful or not, for a build whose arguments tell dbt to write no artifacts.
+    """
 
     args: Sequence[str]
+    run_results: Path | None = None
     errors: list[str] = field(default_factory=list)
 
     def events(self, grace_s: float = 10.0) -> Iterator[dict[str, Any]]:
@@ -51,8 +58,9 @@ class DbtBuild:
         def invoke() -> None:
             try:
                 outcome["result"] = dbtRunner(callbacks=[collect]).invoke(list(self.args))
+                self._write_run_results(outcome["result"].result)
             except BaseException as error:  # noqa: BLE001 - reported by the step, never lost in the thread
-                outcome["error"] = error
+                outcome.setdefault("error", error)
             try:
                 release_warehouse()
             except Exception as error:  # noqa: BLE001 - as above
@@ -78,6 +86,14 @@ class DbtBuild:
                 stop(thread, grace_s)
         thread.join()
         self._raise_unless_successful(outcome)
+
+    def _write_run_results(self, result: Any) -> None:
+        if self.run_results is None or not hasattr(result, "write"):
+            return
+        self.run_results.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.run_results.with_name(f".{self.run_results.name}.tmp-{os.getpid()}")
+        result.write(str(partial))
+        partial.replace(self.run_results)
 
     def _raise_unless_successful(self, outcome: dict[str, Any]) -> None:
         error = outcome.get("error")

@@ -93,9 +93,11 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
     dbt unit tests check the SQL itself, not the night's data: they run in the test suite
     (tests/integration/test_dbt_unit_tests.py), not every night. The run's as-of date and GWP set
     are not arguments: they reach dbt as data (`write_run_settings`). `full_refresh` builds the
-    incrementally built models whole (`needs_full_refresh`).
+    incrementally built models whole (`needs_full_refresh`). dbt writes no JSON artifacts
+    (`--no-write-json`): it would write its whole manifest twice a build, before the first node and
+    after the last, and nothing reads it; the build's run_results.json is written by `DbtBuild`.
     """
-    return ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
+    return ["build", "--exclude-resource-type", "unit_test", "--no-write-json", *(["--full-refresh"] if full_refresh else [])]
 
 
 def dbt_location_args(target: Path, project_dir: Path | str | None = None) -> list[str]:

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from orchestration.transform.invocation import DbtBuild, DbtBuildError
+from orchestration.transform.project import run_results
 
 PROJECT = """
 name: in_process_check
@@ -49,8 +50,9 @@ def project(root: Path, **models: str) -> tuple[Path, Path]:
 def build(root: Path, *select: str) -> DbtBuild:
     target = root / "target"
     return DbtBuild(
-        ["build", "--project-dir", str(root), "--profiles-dir", str(root), "--target-path", str(target), "--log-path", str(target),
-         *(["--select", *select] if select else [])]
+        ["build", "--no-write-json", "--project-dir", str(root), "--profiles-dir", str(root), "--target-path", str(target),
+         "--log-path", str(target), *(["--select", *select] if select else [])],
+        run_results=target / "run_results.json",
     )  # fmt: skip
 
 
@@ -65,6 +67,22 @@ def test_results_arrive_as_dbt_builds_and_the_warehouse_is_let_go(tmp_path):
     with duckdb.connect(str(database), read_only=True) as connection:  # other settings than dbt's: refused if still open
         assert connection.execute("select amount from total").fetchall() == [(3,)]
     assert list(build(root, "total").events())[0]["data"]["node_info"]["unique_id"] == "model.in_process_check.total"
+
+
+def test_the_build_writes_its_run_results_and_no_manifest(tmp_path):
+    """dbt writes no artifacts (--no-write-json): the run results the night reads are written by DbtBuild,
+    for a failed build too (a failed check's rows are read again from the test's compiled query)."""
+    root, _ = project(tmp_path, total="select sum(amount) as amount from {{ ref('things') }}", broken="select nope from {{ ref('things') }}")
+    with pytest.raises(DbtBuildError):
+        list(build(root).events())
+    results = {result["unique_id"]: result["status"] for result in run_results(root / "target")}
+    assert results == {
+        "seed.in_process_check.things": "success",
+        "model.in_process_check.total": "success",
+        "model.in_process_check.broken": "error",
+    }
+    assert not (root / "target" / "manifest.json").exists()
+    assert not list((root / "target").glob(".run_results.json.tmp-*"))
 
 
 def test_a_failed_build_raises_what_dbt_said(tmp_path):

@@ -62,7 +62,7 @@ def test_jobs_schedules_sensors_and_checks():
 
 
 def test_dbt_arguments_and_environment_are_pure_functions():
-    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test", "--no-write-json"]
     env = dbt_env(Home(Path("/srv/pcf")))
     assert env["PCF_DUCKDB_PATH"] == "/srv/pcf/pcf.duckdb"
     assert not any("AS_OF" in name or "GWP" in name for name in env), "the run's settings are data, not environment"
