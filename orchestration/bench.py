@@ -565,22 +565,22 @@ def compare(home: Home, floor: Floor) -> Comparison:
 
 @contextmanager
 def _keeping_instances():
-    """The ephemeral Dagster instances created inside the block, kept for reading their event logs.
+    """The Dagster instances created inside the block, kept for reading their event logs.
 
-    `run_nightly` makes its own `DagsterInstance.ephemeral()`; the bench wraps that factory for the
+    `run_nightly` makes its own instance (`night_instance`); the bench wraps that factory for the
     duration of one run to read the step start and end events afterwards (measurement only).
     """
-    from dagster import DagsterInstance
+    from orchestration.operations import instance as factory
 
-    original = DagsterInstance.ephemeral
+    original = factory.night_instance
     kept: list = []
 
-    def keep(*args, **kwargs):
-        instance = original(*args, **kwargs)
-        kept.append(instance)
-        return instance
+    def keep():
+        created = original()
+        kept.append(created)
+        return created
 
-    with mock.patch.object(DagsterInstance, "ephemeral", staticmethod(keep)):
+    with mock.patch.object(factory, "night_instance", keep):
         yield kept
 
 

@@ -92,9 +92,8 @@ def run_nightly(
         record_run(home, {"as_of": as_of.isoformat(), "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                           "exit_code": EXIT_OK, "outcome": "unchanged", "release_id": unchanged})
         return outcome
-    from dagster import DagsterInstance
-
     from orchestration.definitions import defs
+    from orchestration.operations.instance import night_instance
 
     settings = {"home": str(home.root), "as_of": as_of.isoformat(), "approve_drift": approve_drift}
     if gwp_set:
@@ -104,7 +103,7 @@ def run_nightly(
     with console.status(f"running the nightly job for {as_of} in {home.root} …"), structured_log(log_path):
         result = job.execute_in_process(
             run_config={"resources": {"settings": {"config": settings}}},
-            instance=DagsterInstance.ephemeral(),
+            instance=night_instance(),
             raise_on_error=False,
         )
     outcome = RunOutcome(EXIT_OK)
