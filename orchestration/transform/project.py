@@ -108,14 +108,26 @@ def dbt_location_args(target: Path, project_dir: Path | str | None = None) -> li
     return ["--project-dir", project, "--profiles-dir", profiles, "--target-path", str(target), "--log-path", str(target)]
 
 
-PROJECT_FILES = ("dbt_project.yml", "transform", "macros", "seeds", "tests")
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "transform", "macros", "seeds", "tests")
+
+WHOLE_PROJECT = ["--select", "fqn:*"]  # dagster-dbt's selection when a run selects every model and check
+
+
+def kept_nodes_args() -> list[str]:
+    """What a build leaves out when the project's files are those of the last build that succeeded
+    (`needs_full_refresh` is false): the seeds and views. The tables and views they made are the
+    ones these files make; their tests still run (selected directly, not through their parents).
+    A night with one new file at 1M lines: 0.6 s less of dbt (13 of 92 nodes, all at the head of
+    the build, where every model waits for them)."""
+    return ["--exclude", "resource_type:seed", "config.materialized:view", "--indirect-selection", "empty"]
 
 
 def project_digest(project_dir: Path | None = None) -> str:
-    """A digest of the dbt project's files (models, macros, seeds, tests, dbt_project.yml).
+    """A digest of the dbt project's files (models, macros, seeds, tests, dbt_project.yml, profiles.yml).
 
     The activity-level models are built incrementally: rows built by other SQL, or from other seeds,
-    must not stay beside new ones. Any change to these files rebuilds them whole.
+    must not stay beside new ones. Any change to these files rebuilds them whole, and builds the
+    seeds and views again (`kept_nodes_args`).
     """
     root = Path(project_dir or dbt_project.project_dir)
     digest = hashlib.sha256()

@@ -31,6 +31,7 @@ from orchestration.transform.project import (
     dbt_project,
     needs_full_refresh,
     project_digest,
+    run_results,
 )
 
 COMPANIES, PRODUCTS, LINES = 8, 3, 6
@@ -133,6 +134,9 @@ def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
     assert validated["success"] and validated["row_count"] == added == 2 * PRODUCTS * LINES  # the new rows, not every row again
     assert builds_of(home, "int_activity_factors") == 2
     assert builds_of(home, "int_activity_footprints") == 2
+    built = {result["unique_id"] for result in run_results(home.dbt_target)}
+    assert not {node for node in built if node.startswith("seed.") or ".stg_" in node and node.startswith("model.")}
+    assert {"units_rules", "stg_submissions__rows_rules"} <= {node.split(".")[2] for node in built if node.startswith("test.")}
     assert differences(home.duckdb, whole_build(home, tmp_path / "whole-1")) == {}
 
     assert run_nightly(home, as_of=date(2026, 7, 2), gwp_set="AR5").exit_code == EXIT_OK
