@@ -21,7 +21,7 @@ import duckdb
 
 from orchestration.generate import add_company, generate
 from orchestration.home import Home
-from orchestration.runner import EXIT_OK, run_nightly
+from orchestration.runner import EXIT_BLOCKED, EXIT_OK, run_nightly
 from orchestration.transform.assets import scoped_environ
 from orchestration.transform.invocation import DbtBuild
 from orchestration.transform.project import (
@@ -134,6 +134,7 @@ def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
     assert validated["success"] and validated["row_count"] == added == 2 * PRODUCTS * LINES  # the new rows, not every row again
     assert builds_of(home, "int_activity_factors") == 2
     assert builds_of(home, "int_activity_footprints") == 2
+    assert builds_of(home, "int_submission_row_outcomes") == 2  # the earlier files' outcomes kept
     built = {result["unique_id"] for result in run_results(home.dbt_target)}
     assert not {node for node in built if node.startswith("seed.") or ".stg_" in node and node.startswith("model.")}
     assert {"units_rules", "stg_submissions__rows_rules"} <= {node.split(".")[2] for node in built if node.startswith("test.")}
@@ -161,3 +162,46 @@ def test_other_project_files_rebuild_the_incremental_models_whole(tmp_path):
         connection.execute("insert into pipeline.dbt_builds values (?, now())", [before])
         assert not needs_full_refresh(connection, before)
         assert needs_full_refresh(connection, project_digest(project))
+
+
+def outcomes_of(home: Home, company_uscc: str) -> set[tuple[str, bool]]:
+    """The row statuses of a company's rows, and whether a graph problem decided them."""
+    with connect_rows(home.duckdb) as connection:
+        return set(
+            connection.execute(
+                "select distinct row_status, is_graph_decided from intermediate.int_submission_row_outcomes where product_key like ?",
+                [company_uscc + "/%"],
+            ).fetchall()
+        )
+
+
+def test_row_outcomes_follow_the_graph_problems_as_they_come_and_go(tmp_path):
+    """int_submission_row_outcomes keeps a unit's rows while no graph problem touches it: here a
+    refrigerator whose steel supplier is missing (its rows quarantined by the graph), then received
+    (accepted: the rows the graph decided are decided again), then out of reach again when the
+    as-of date moves back before the steel arrived (the steel's rows leave, the fridge's are
+    quarantined again). After each night the table is what a whole build makes of the warehouse."""
+    from tests.conftest import FIXTURES
+
+    fridge, steel = "91370102MA3D4PL2Q1", "91370211MA3C0RB5XK"
+    root = tmp_path / "home"
+    (root / "landing" / "submissions").mkdir(parents=True)
+    shutil.copytree(FIXTURES / "tiny" / "landing" / "factors", root / "landing" / "factors")
+    shutil.copy(FIXTURES / "tiny" / "landing" / "submissions" / "fridge.csv", root / "landing" / "submissions")
+    home = Home(root).ensure()
+
+    # nothing can be published without the steel (the footprints' suite wants a row): blocked, built
+    assert run_nightly(home, as_of=date(2026, 1, 15)).exit_code == EXIT_BLOCKED
+    assert outcomes_of(home, fridge) == {("quarantined", True)}
+
+    shutil.copy(FIXTURES / "tiny" / "landing" / "submissions" / "steel.csv", root / "landing" / "submissions")
+    assert run_nightly(home, as_of=date(2026, 1, 16)).exit_code == EXIT_OK
+    assert outcomes_of(home, fridge) == {("accepted", False)}
+    assert outcomes_of(home, steel) == {("accepted", False)}
+    assert builds_of(home, "int_submission_row_outcomes") == 1  # every unit built again: the fridge's and the new steel's
+    assert differences(home.duckdb, whole_build(home, tmp_path / "whole-1")) == {}
+
+    assert run_nightly(home, as_of=date(2026, 1, 15)).exit_code == EXIT_BLOCKED  # before the steel was received
+    assert outcomes_of(home, steel) == set()
+    assert outcomes_of(home, fridge) == {("quarantined", True)}
+    assert differences(home.duckdb, whole_build(home, tmp_path / "whole-2")) == {}

@@ -75,6 +75,8 @@ def _render(relative: str) -> str:
     return template.render(
         ref=_ref,
         source=lambda schema, table: f"{schema}.{table}",
+        config=lambda **_: "",
+        is_incremental=lambda: False,  # a first build: every row built
     )
 
 
