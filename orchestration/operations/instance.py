@@ -60,48 +60,38 @@ class _OneConnection:
         self._engine.dispose()
 
 
-def _hold(storage: InMemoryEventLogStorage | InMemoryRunStorage) -> _OneConnection:
-    """The storage's one connection, which also keeps its in-memory database alive in place of the
-    connection Dagster held for that (usable only from the thread that made it, so a storage let
-    go on another thread complained while closing it)."""
-    one = _OneConnection(storage._engine.url)
-    held, storage._held_conn = storage._held_conn, one.connection
-    held.close()
-    return one
-
-
-class NightEventLogStorage(InMemoryEventLogStorage):
-    """Dagster's in-memory event log, every call on one connection."""
+class _OneConnectionStorage:
+    """Mixed into an in-memory storage: its one connection, which also keeps its database alive in
+    place of the connection Dagster held for that (usable only from the thread that made it, so a
+    storage let go on another thread complained while closing it)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._one = _hold(self)
+        self._one = _OneConnection(self._engine.url)
+        held, self._held_conn = self._held_conn, self._one.connection
+        held.close()
+
+    def dispose(self) -> None:
+        super().dispose()
+        self._one.close()
+
+
+class NightEventLogStorage(_OneConnectionStorage, InMemoryEventLogStorage):
+    """Dagster's in-memory event log, every call on one connection."""
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
         with self._db_lock, self._one.transaction() as connection:
             yield connection
 
-    def dispose(self) -> None:
-        super().dispose()
-        self._one.close()
 
-
-class NightRunStorage(InMemoryRunStorage):
+class NightRunStorage(_OneConnectionStorage, InMemoryRunStorage):
     """Dagster's in-memory run storage, every call on one connection."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._one = _hold(self)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         with self._one.transaction() as connection:
             yield connection
-
-    def dispose(self) -> None:
-        super().dispose()
-        self._one.close()
 
 
 def night_instance() -> DagsterInstance:
