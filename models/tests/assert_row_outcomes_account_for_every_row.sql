@@ -4,13 +4,16 @@
 -- as-of date (raw.submission_rows, and raw.pact_footprints with source_sheet '') must appear
 -- exactly once in int_submission_row_outcomes, and nothing else may appear there.
 --
--- Two checks, one per way the table is built (incrementally, by unit: one product's rows in one
--- submission). Per submission, over every row: as many outcomes as received rows (a row named,
--- source_row null, is a submission whose counts differ). Row by row, for the units the latest
--- build added: each received row has exactly one outcome and each outcome a received row (a row
--- named is such a row, with how many outcomes it has). The rows of earlier builds were checked
--- row by row when they were added, and a night only deletes or adds whole units.
+-- Row by row: each received row has exactly one outcome and each outcome a received row (a row
+-- named is such a row, with how many outcomes it has). The table is built incrementally, by unit
+-- (one product's rows in one submission): when one build made every row they are all checked row
+-- by row; otherwise the units the latest build added are, and per submission, over every row,
+-- there must be as many outcomes as received rows (a row named with source_row null is a
+-- submission whose counts differ). The rows of earlier builds were checked row by row when they
+-- were added, and a night only deletes or adds whole units.
 {{ config(meta={'dagster': {'ref': {'name': 'int_submission_row_outcomes'}}}) }}  -- shown in Dagster as a check of int_submission_row_outcomes
+{%- set latest = latest_build_rows(ref('int_submission_row_outcomes')) if execute else ref('int_submission_row_outcomes') %}
+{%- set whole_build = latest is not string %}
 with
 
 files as (
@@ -38,7 +41,7 @@ outcomes as (
 ),
 
 latest_outcomes as (
-    select * from {{ latest_build_rows(ref('int_submission_row_outcomes')) if execute else ref('int_submission_row_outcomes') }}
+    select * from {{ latest }}
 ),
 
 -- per submission, over every row
@@ -75,11 +78,13 @@ latest_units as (
 received_in_latest_units as (
     select received_by_as_of.*
     from received_by_as_of
-    where exists (
-        select 1 from latest_units
-        where latest_units.submission_id = received_by_as_of.submission_id
-            and latest_units.product_key is not distinct from received_by_as_of.product_key
-    )
+    {% if not whole_build %}
+        where exists (
+            select 1 from latest_units
+            where latest_units.submission_id = received_by_as_of.submission_id
+                and latest_units.product_key is not distinct from received_by_as_of.product_key
+        )
+    {% endif %}
 ),
 
 latest_outcomes_per_row as (
@@ -110,8 +115,10 @@ rows_off as (
 ),
 
 final as (
-    select * from submissions_off
-    union all
+    {% if not whole_build %}
+        select * from submissions_off
+        union all
+    {% endif %}
     select * from rows_off
 )
 

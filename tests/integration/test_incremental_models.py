@@ -109,6 +109,32 @@ def builds_of(home: Home, table: str) -> int:
         return connection.execute(f"select count(distinct built_at) from intermediate.{table}").fetchone()[0]
 
 
+def assert_lost_and_doubled_outcomes_are_found(home: Home, scratch: Path) -> None:
+    """After an incremental night, on a copy of the warehouse: an outcome of an earlier build lost
+    is found by its submission's count, an outcome of the latest build given twice row by row."""
+    from orchestration.transform.assets import failing_rows
+
+    test = "assert_row_outcomes_account_for_every_row"
+    copy = Home(scratch).ensure()
+    shutil.copy(home.duckdb, copy.duckdb)
+    assert failing_rows(copy, home.dbt_target, test) == ""
+    table = "intermediate.int_submission_row_outcomes"
+    with duckdb.connect(str(copy.duckdb)) as connection:
+        (lost,) = connection.execute(
+            f"select submission_id from {table} where built_at < (select max(built_at) from {table}) order by all limit 1"
+        ).fetchone()
+        connection.execute(f"delete from {table} where rowid = (select min(rowid) from {table} where submission_id = ?)", [lost])
+        (twice,) = connection.execute(
+            f"select source_row from {table} where built_at = (select max(built_at) from {table}) order by all limit 1"
+        ).fetchone()
+        connection.execute(
+            f"insert into {table} select * from {table} where built_at = (select max(built_at) from {table}) order by all limit 1"
+        )
+    found = failing_rows(copy, home.dbt_target, test).split("; ")
+    assert any(f"submission_id={lost}, source_sheet=None, source_row=None" in row for row in found), found
+    assert any(f"source_row={twice}," in row and row.endswith("outcomes=2") for row in found), found
+
+
 def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
     root = tmp_path / "home"
     generate(root, COMPANIES, PRODUCTS, LINES, seed=5, workers=1)
@@ -139,6 +165,7 @@ def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
     assert not {node for node in built if node.startswith("seed.") or ".stg_" in node and node.startswith("model.")}
     assert {"units_rules", "stg_submissions__rows_rules"} <= {node.split(".")[2] for node in built if node.startswith("test.")}
     assert differences(home.duckdb, whole_build(home, tmp_path / "whole-1")) == {}
+    assert_lost_and_doubled_outcomes_are_found(home, tmp_path / "damaged")
 
     assert run_nightly(home, as_of=date(2026, 7, 2), gwp_set="AR5").exit_code == EXIT_OK
     assert builds_of(home, "int_activity_rows") == 2
