@@ -7,10 +7,13 @@ under $PCF_HOME/validation/ so the release carries the report of the checks that
 """
 
 
+import ctypes
+import gc
 import json
 from collections.abc import Mapping
 from pathlib import Path
 
+import pyarrow
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from orchestration.home import Home
@@ -74,8 +77,33 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
                 query, params = query + " where built_at = ?", [latest]
         table = connection.sql(query, params=params).fetch_arrow_table()
     result = run_suite(suite, table)
+    large = table.nbytes >= RELEASE_AFTER_BYTES
+    del table
+    if large:
+        release_memory()
     save_result(home, result)
     return result
+
+
+# A frame this large is given back after its suite; a collection costs about 0.3 s in the night's
+# process, more than a small frame is worth.
+RELEASE_AFTER_BYTES = 256 << 20
+
+
+def release_memory() -> None:
+    """Give the system back what a suite's frame held, before the night goes on.
+
+    Great Expectations keeps the frame it validated in reference cycles, which only the garbage
+    collector frees, and neither Arrow's allocator nor the C library's returns freed memory to the
+    system by itself. After the suite on ten million activity rows the process held 2.6 GB, and
+    0.5 GB once collected and given back; left held, the release stacked its own peak on it.
+    """
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not the GNU C library: nothing more to give back
+        pass
 
 
 def suite_check(dataset: str):
