@@ -73,8 +73,6 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
         full_refresh = needs_full_refresh(connection, digest)
     if full_refresh:
         context.log.info("the project's files differ from the last build's: the incremental models are built whole")
-    else:
-        context.log.info("the project's files are the last build's: its seeds and views are kept, and tested")
     target = home.dbt_target
     failed: list[AssetCheckResult] = []  # described once dbt has written what each test ran
     error: Exception | None = None
