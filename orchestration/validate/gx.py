@@ -25,7 +25,7 @@ import math
 import os
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +121,8 @@ class SuiteResult:
     results: list[ExpectationOutcome]
     row_count: int | None = None
     batch: str | None = None  # which batch, when one suite checks several (a factor release id)
+    # the result of an earlier night, taken again for the same suite, code and data (never saved)
+    reused: bool = field(default=False, compare=False)
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
