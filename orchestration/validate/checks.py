@@ -108,11 +108,12 @@ def input_digest(connection, suite: str, query: str, params: list | None) -> str
     the Great Expectations version, and the rows it would read (their count and a sum of the
     hashes of the rows, whatever their order). None for a table of more than FINGERPRINT_ROWS rows.
     """
-    rows, fingerprint = connection.execute(
-        f"select count(*), cast(coalesce(sum(hash(t)::hugeint), 0) as varchar) from ({query}) as t", params
-    ).fetchall()[0]
+    rows = connection.execute(f"select count(*) from ({query})", params).fetchall()[0][0]
     if rows > FINGERPRINT_ROWS:
         return None
+    fingerprint = connection.execute(
+        f"select cast(coalesce(sum(hash(t)::hugeint), 0) as varchar) from ({query}) as t", params
+    ).fetchall()[0][0]
     digest = hashlib.sha256()
     for part in (suite_path(suite).read_bytes(), Path(gx_module.__file__).read_bytes(), version("great-expectations").encode()):
         digest.update(hashlib.sha256(part).digest())
