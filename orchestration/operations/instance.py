@@ -80,8 +80,8 @@ class NightEventLogStorage(_OneConnectionStorage, InMemoryEventLogStorage):
     """Dagster's in-memory event log, every call on one connection."""
 
     @contextmanager
-    def _connect(self) -> Iterator[Connection]:
-        with self._db_lock, self._one.transaction() as connection:
+    def _connect(self) -> Iterator[Connection]:  # the one connection's lock serializes, as `_db_lock` did
+        with self._one.transaction() as connection:
             yield connection
 
 

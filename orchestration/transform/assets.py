@@ -80,7 +80,7 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
         context.log.info("first dbt build in this home: the project's saved parse is carried over")
     warm_up()  # the checks after dbt need great_expectations: imported while this process waits on dbt
     manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
-    arguments, selection = dbt_invocation_args(context, manifest, translator, target, full_refresh, keep_built=not full_refresh)
+    arguments, selection = dbt_invocation_args(context, manifest, translator, target, full_refresh)
     build = DbtBuild(arguments, run_results=target / "run_results.json")
     context.log.info(f"dbt {' '.join(arguments)}")
     with scoped_environ(environment):
@@ -109,12 +109,11 @@ def dbt_invocation_args(
     translator: DagsterDbtTranslator,
     target: Path,
     full_refresh: bool = False,
-    keep_built: bool = False,
 ) -> tuple[list[str], DbtCliInvocationPartialParams]:
     """The nightly build's arguments, narrowed to what the run selected (a subset of the models or
     checks, as dagster-dbt narrows a CLI invocation), with the project, profile and target paths.
-    `keep_built`: the project's files are those of the last build; a build of the whole project
-    then leaves its seeds and views as they are (`kept_nodes_args`)."""
+    Unless `full_refresh` (the project's files differ from the last build's), a build of the whole
+    project leaves its seeds and views as they are (`kept_nodes_args`)."""
     arguments, selects, excludes = extract_runtime_selection_from_args(dbt_build_args(full_refresh))
     selection = get_updated_cli_invocation_params_for_context(
         context=context, manifest=manifest, dagster_dbt_translator=translator, runtime_selects=selects, runtime_excludes=excludes
@@ -123,7 +122,7 @@ def dbt_invocation_args(
     arguments = [*arguments, *selection.selection_args, *dbt_location_args(target, copy)]
     if selection.indirect_selection:
         arguments += ["--indirect-selection", selection.indirect_selection]
-    elif keep_built and selection.selection_args == WHOLE_PROJECT:
+    elif not full_refresh and selection.selection_args == WHOLE_PROJECT:
         arguments += kept_nodes_args()
     return arguments, selection
 

@@ -6,7 +6,6 @@ parse, about 3 s of a night. dbt's programmatic entry point (`dbtRunner`) runs t
 here, on a thread of its own, while the step turns each result into Dagster events.
 """
 
-import os
 import queue
 import threading
 import time
@@ -14,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from orchestration.publish.files import temporary_sibling
 
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 _FINISHED = object()
@@ -91,7 +92,7 @@ class DbtBuild:
         if self.run_results is None or not hasattr(result, "write"):
             return
         self.run_results.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.run_results.with_name(f".{self.run_results.name}.tmp-{os.getpid()}")
+        partial = temporary_sibling(self.run_results)
         result.write(str(partial))
         partial.replace(self.run_results)
 
