@@ -36,14 +36,15 @@ received_by_as_of as (
     inner join files using (submission_id)
 ),
 
-outcomes as (
-    select * from {{ ref('int_submission_row_outcomes') }}
-),
-
 latest_outcomes as (
     select * from {{ latest }}
 ),
 
+{% if whole_build %}
+received_in_latest_units as (
+    select * from received_by_as_of
+),
+{% else %}
 -- per submission, over every row
 received_per_submission as (
     select submission_id, count(*) as received_rows
@@ -53,7 +54,7 @@ received_per_submission as (
 
 outcomes_per_submission as (
     select submission_id, count(*) as outcome_rows
-    from outcomes
+    from {{ ref('int_submission_row_outcomes') }}
     group by submission_id
 ),
 
@@ -70,7 +71,7 @@ submissions_off as (
     where coalesce(received_per_submission.received_rows, 0) <> coalesce(outcomes_per_submission.outcome_rows, 0)
 ),
 
--- row by row, for the units the latest build added
+-- row by row, the received rows of the units the latest build added
 latest_units as (
     select distinct submission_id, product_key from latest_outcomes
 ),
@@ -78,14 +79,13 @@ latest_units as (
 received_in_latest_units as (
     select received_by_as_of.*
     from received_by_as_of
-    {% if not whole_build %}
-        where exists (
-            select 1 from latest_units
-            where latest_units.submission_id = received_by_as_of.submission_id
-                and latest_units.product_key is not distinct from received_by_as_of.product_key
-        )
-    {% endif %}
+    where exists (
+        select 1 from latest_units
+        where latest_units.submission_id = received_by_as_of.submission_id
+            and latest_units.product_key is not distinct from received_by_as_of.product_key
+    )
 ),
+{% endif %}
 
 latest_outcomes_per_row as (
     select
