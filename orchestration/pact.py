@@ -35,7 +35,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -44,7 +44,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import duckdb
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.inputs import BOUNDARY_STAGES, LIFECYCLE_STAGES
 from orchestration.processes import cores, spawned_pool
@@ -554,31 +557,97 @@ PARALLEL_EXPORT_ROWS = 10_000
 # about together (10M lines, 107,000 footprints: 15.0 s → 13.4 s against all of v3 there).
 SECOND_PROCESS_V3_SHARE = 0.8
 
-# What an export built for each row, by version and row digest (`row_digests`): the footprint as
-# it stands in the file (`_fragment`, with `KEPT_CREATED` for its night's `created`), or why the
-# row was left out. The next night takes a row whose values are all unchanged from here instead of
-# building it again (`export_files_reusing`).
-Built = dict[str, dict[str, tuple[bytes | None, str | None]]]
 KEPT_CREATED = "kept"
 _HEAD, _TAIL = b'{\n  "data": [\n', b"\n  ]\n}"
 _CREATED = b'\n      "created": '  # a footprint's own key: its nested objects' keys are indented further
 
 
-def row_digests(rows: list[Mapping[str, Any]]) -> list[str]:
-    """A digest of each row's values in column order (`repr`: exact for floats, dates and decimals)."""
-    return [hashlib.blake2b(repr(tuple(row.values())).encode(), digest_size=16).hexdigest() for row in rows]
+class Kept(Mapping[str, tuple[bytes | None, str | None]]):
+    """What an export of one version built for each row, by row digest (`row_digests`): the
+    footprint as it stands in the file (`_fragment`, with `KEPT_CREATED` for its night's
+    `created`), or why the row was left out. The next night takes a row whose values are all
+    unchanged from here instead of building it again (`export_files_reusing`).
+
+    Held as three aligned Arrow arrays (digest, footprint, reason): a large night keeps a hundred
+    thousand footprints, hundreds of MB, which are looked up, ordered and joined in Arrow, never
+    one Python object each. Read as a mapping it is digest → (footprint, reason).
+    """
+
+    def __init__(self, digests: Any, footprints: Any, reasons: Any) -> None:
+        self.digests = _plain(digests, pa.string())
+        self.footprints = _plain(footprints, pa.large_binary())
+        self.reasons = _plain(reasons, pa.string())
+        self._index: dict[str, int] | None = None
+
+    @classmethod
+    def of(cls, entries: Mapping[str, tuple[bytes | None, str | None]]) -> Kept:
+        if isinstance(entries, Kept):
+            return entries
+        digests = list(entries)
+        return cls(digests, [entries[d][0] for d in digests], [entries[d][1] for d in digests])
+
+    def positions(self, digests: Any) -> list[int | None]:
+        """Where each of `digests` is held here (None where it is not)."""
+        if not len(self.digests):
+            return [None] * len(digests)
+        return pc.index_in(digests, value_set=self.digests).to_pylist()
+
+    def __getitem__(self, digest: str) -> tuple[bytes | None, str | None]:
+        if self._index is None:
+            self._index = {value: index for index, value in enumerate(self.digests.to_pylist())}
+        index = self._index[digest]
+        return self.footprints[index].as_py(), self.reasons[index].as_py()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.digests.to_pylist())
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+
+# What the exports built for each row, by version.
+Built = dict[str, Kept]
+
+
+def _plain(values: Any, kind: pa.DataType) -> pa.Array:
+    """`values` (a list, an Arrow array or chunked array) as one Arrow array of type `kind`."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], kind)
+    if not isinstance(values, pa.Array):
+        values = pa.array(values, kind)
+    return values.cast(kind) if values.type != kind else values
+
+
+def row_digests(table: pa.Table) -> list[str]:
+    """A digest of each row's values (`_digest_array`), as text."""
+    return _digest_array(table).to_pylist()
+
+
+def _digest_array(table: pa.Table) -> pa.Array:
+    """A digest of each row's values, in row order: the MD5 of the row as DuckDB writes it in JSON
+    (column names, and every value exactly: doubles in their shortest round-trip form)."""
+    if not table.num_rows:
+        return pa.array([], pa.string())
+    with duckdb.connect() as connection:
+        connection.register("exported_rows", table)
+        return _plain(
+            connection.sql("select md5(to_json(exported_rows)) as digest from exported_rows").to_arrow_table().column(0),
+            pa.string(),
+        )
 
 
 def exporter_digest(schema: Any) -> str:
     """What a footprint depends on besides its row's values: this module's code and the
-    vocabularies it imports, orjson's version, and the table's columns and types. Footprints
-    built under another digest are never reused."""
+    vocabularies it imports, orjson's and DuckDB's versions (DuckDB writes the rows the digests
+    are taken of), and the table's columns and types. Footprints built under another digest are
+    never reused."""
     from orchestration import inputs
 
     digest = hashlib.sha256()
     for module in (__file__, inputs.__file__):
         digest.update(Path(module).read_bytes())
     digest.update(orjson.__version__.encode())
+    digest.update(duckdb.__version__.encode())
     digest.update(str(schema).encode())
     return digest.hexdigest()[:32]
 
@@ -597,47 +666,45 @@ def _kept(build: Callable[[Mapping[str, Any], str, str], dict[str, Any]], row: M
         return None, str(why)
 
 
-def export_file_reusing(
-    version: str, rows: Any, created: str,
-    digests: list[str] | None = None, earlier: Mapping[str, tuple[bytes | None, str | None]] | None = None,
-) -> tuple[bytes, dict[str, str], dict[str, tuple[bytes | None, str | None]]]:
-    """One export file's bytes and its skipped footprints (`rows` a list of rows or an Arrow
-    table), taking each row whose digest `earlier` holds from there (with tonight's `created`)
-    instead of building it; also returns what was built for every row, by digest. The same bytes
-    as `pact_json_bytes` of `to_pact_v2`/`to_pact_v3`."""
-    if not isinstance(rows, list):
-        rows = rows.to_pylist()
-    if digests is None:
-        digests = row_digests(rows)
-    earlier = earlier or {}
-    built: dict[str, tuple[bytes | None, str | None]] = {}
-    build = _BUILDERS[version]
-
-    def build_or_reuse(row: Mapping[str, Any], footprint_id: str, created: str, index: int) -> str:
-        digest = digests[index]
-        kept = earlier.get(digest) or _kept(build, row, footprint_id)
-        built[digest] = kept
-        if kept[1] is not None:
-            raise Unexportable(kept[1])
-        return digest
-
-    payload, skipped = _export(rows, created, build_or_reuse, indexed=True)
-    return _file_bytes(payload["data"], built, created), skipped, built
+def _footprint_ids(table: pa.Table) -> list[str]:
+    """Each row's `product_footprint_id` in canonical form; a repeated one is a programming error."""
+    column = table.column("product_footprint_id").to_pylist() if "product_footprint_id" in table.column_names else [None] * table.num_rows
+    ids = [_uuid(value) for value in column]
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        repeated = next(footprint_id for footprint_id in ids if footprint_id in seen or seen.add(footprint_id))
+        raise ValueError(f"product_footprint_id {repeated} appears more than once")
+    return ids
 
 
-def _file_bytes(order: list[str], built: Mapping[str, tuple[bytes | None, str | None]], created: str) -> bytes:
-    """The export file of the footprints `built` holds for the digests `order`, in that order."""
-    if not order:
+def _export_order(table: pa.Table, ids: list[str]) -> list[int]:
+    """The rows in the order of an export's `data` (`_export`): by company, product and period
+    (each as text, missing as empty), then footprint id."""
+    keys = {}
+    for key in _EXPORT_ORDER:
+        if key in table.column_names:
+            keys[key] = pc.fill_null(pc.cast(table.column(key), pa.string()), "")
+        else:
+            keys[key] = pa.array([""] * table.num_rows, pa.string())
+    keys["product_footprint_id"] = pa.array(ids, pa.string())
+    return pc.sort_indices(pa.table(keys), sort_keys=[(key, "ascending") for key in keys]).to_pylist()
+
+
+def _file_bytes(footprints: pa.Array, created: str) -> bytes:
+    """The export file of `footprints` (their lines as kept, in file order), tonight's `created` in
+    place of each one's `KEPT_CREATED`: one Arrow replace and join over all of them (at 100,000
+    footprints a file is 300 MB)."""
+    if not len(footprints):
         return pact_json_bytes({"data": []})
-    # one join of the pieces, tonight's `created` in place of each fragment's marker (near its
-    # start): at 100,000 footprints a file is 300 MB, and each copy of it costs a quarter second
     marker, tonight = _CREATED + orjson.dumps(KEPT_CREATED), _CREATED + orjson.dumps(created)
-    pieces = [_HEAD]
-    for digest in order:
-        before, found, after = built[digest][0].partition(marker)
-        pieces += (before, tonight, after, b",\n") if found else (before, b",\n")
-    pieces[-1] = _TAIL + b"\n"
-    return b"".join(pieces)
+    replaced = pc.replace_substring(footprints, pattern=marker, replacement=tonight, max_replacements=1)
+    separated = pc.binary_join_element_wise(replaced, pa.scalar(b"", pa.large_binary()), pa.scalar(b",\n", pa.large_binary()))
+    separated = _plain(separated, pa.large_binary())
+    _, offsets, data = separated.buffers()
+    offsets = memoryview(offsets).cast("q")  # int64 offsets of a large binary array
+    start, end = offsets[separated.offset], offsets[separated.offset + len(separated)]
+    body = memoryview(data)[start:end - 2]  # the last footprint takes no comma
+    return b"".join((_HEAD, body, _TAIL, b"\n"))
 
 
 def export_files(table: Any, created: str) -> dict[str, tuple[bytes, dict[str, str]]]:
@@ -648,48 +715,79 @@ def export_files(table: Any, created: str) -> dict[str, tuple[bytes, dict[str, s
 
 
 def export_files_reusing(
-    table: Any, created: str, earlier: Built | None = None,
+    table: Any, created: str, earlier: Mapping[str, Mapping[str, tuple[bytes | None, str | None]]] | None = None,
 ) -> tuple[dict[str, tuple[bytes, dict[str, str]]], Built]:
-    """`export_files`, taking from `earlier` (what an earlier night built, `Built`) every row whose
-    values are unchanged; returns the files and what was built for tonight's rows.
+    """`export_files`, taking from `earlier` (what an earlier night built, by version: `Kept`, or
+    any mapping of digest → (footprint, reason)) every row whose values are unchanged; returns
+    the files and what was built or taken for tonight's rows (`Built`). The same bytes as
+    `pact_json_bytes` of `to_pact_v2`/`to_pact_v3`.
 
-    With many v3 rows to build, a second process builds most of them (`SECOND_PROCESS_V3_SHARE`)
-    while this one builds v2 and the rest of v3; v3 is then put together here from both."""
-    earlier = earlier or {}
-    rows = table.to_pylist()
-    digests = row_digests(rows)
-    earlier_v3 = earlier.get("v3", {})
-    v3_to_build = [index for index, digest in enumerate(digests) if digest not in earlier_v3]
+    Only the rows `earlier` lacks are read into Python and built. With many v3 rows to build, a
+    second process builds most of them (`SECOND_PROCESS_V3_SHARE`) while this one builds v2 and
+    the rest of v3."""
+    _check_created(created)
+    if not isinstance(table, pa.Table):
+        table = pa.Table.from_pylist(list(table))
+    digests = _digest_array(table)
+    ids = _footprint_ids(table)
+    order = _export_order(table, ids)
+    kept = {version: Kept.of((earlier or {}).get(version) or {}) for version in EXPORTS}
+    positions = {version: kept[version].positions(digests) for version in EXPORTS}
+    to_build = {version: [index for index, found in enumerate(positions[version]) if found is None] for version in EXPORTS}
+    fresh = _build_missing(table, ids, to_build)
     files: dict[str, tuple[bytes, dict[str, str]]] = {}
     built: Built = {}
-    if len(v3_to_build) < PARALLEL_EXPORT_ROWS or cores() < 2:
-        for version in EXPORTS:
-            data, skipped, built[version] = export_file_reusing(version, rows, created, digests, earlier.get(version))
-            files[version] = (data, skipped)
-        return files, built
-    split = round(len(v3_to_build) * SECOND_PROCESS_V3_SHARE)
-    theirs, ours = v3_to_build[:split], v3_to_build[split:]
+    for version in EXPORTS:
+        built[version] = _tonight(kept[version], positions[version], fresh[version], digests)
+        reasons = built[version].reasons.to_pylist()
+        skipped = {ids[index]: reason for index, reason in enumerate(reasons) if reason is not None}
+        in_file = [index for index in order if reasons[index] is None]
+        files[version] = (_file_bytes(built[version].footprints.take(pa.array(in_file, pa.int64())), created), skipped)
+    return files, built
+
+
+def _build_missing(table: pa.Table, ids: list[str], to_build: Mapping[str, list[int]]) -> dict[str, list[tuple[bytes | None, str | None]]]:
+    """What each version keeps of the rows `to_build` names, built, in that order."""
+    fresh: dict[str, list[tuple[bytes | None, str | None]]] = {}
+    v3 = to_build["v3"]
+    if len(v3) < PARALLEL_EXPORT_ROWS or cores() < 2:
+        for version, indices in to_build.items():
+            fresh[version] = _build_rows(version, _rows(table, indices), [ids[i] for i in indices])
+        return fresh
+    split = round(len(v3) * SECOND_PROCESS_V3_SHARE)
+    theirs, ours = v3[:split], v3[split:]
     with spawned_pool(1) as pool:
-        second = pool.submit(_build_rows, "v3", table.take(theirs), [digests[i] for i in theirs])
-        data, skipped, built["v2"] = export_file_reusing("v2", rows, created, digests, earlier.get("v2"))
-        files["v2"] = (data, skipped)
-        v3 = dict(earlier_v3)
-        v3.update(_build_rows("v3", [rows[i] for i in ours], [digests[i] for i in ours]))
+        second = pool.submit(_build_rows, "v3", _rows(table, theirs), [ids[i] for i in theirs])
+        for version, indices in to_build.items():
+            if version != "v3":
+                fresh[version] = _build_rows(version, _rows(table, indices), [ids[i] for i in indices])
+        mine = _build_rows("v3", _rows(table, ours), [ids[i] for i in ours])
         try:
-            v3.update(second.result())
+            fresh["v3"] = second.result() + mine
         except BrokenProcessPool:
-            pass  # what the second process was to build is built below
-    data, skipped, built["v3"] = export_file_reusing("v3", rows, created, digests, v3)
-    files["v3"] = (data, skipped)
-    return files, {version: built[version] for version in EXPORTS}
+            fresh["v3"] = _build_rows("v3", _rows(table, theirs), [ids[i] for i in theirs]) + mine
+    return fresh
 
 
-def _build_rows(version: str, rows: Any, digests: list[str]) -> dict[str, tuple[bytes | None, str | None]]:
-    """What `export_file_reusing` keeps for each of `rows` (a list of rows or an Arrow table), built."""
-    if not isinstance(rows, list):
-        rows = rows.to_pylist()
+def _rows(table: pa.Table, indices: list[int]) -> pa.Table:
+    return table.take(pa.array(indices, pa.int64()))
+
+
+def _build_rows(version: str, rows: pa.Table, ids: list[str]) -> list[tuple[bytes | None, str | None]]:
+    """What an export keeps of each of `rows` (`_kept`), built, in order."""
     build = _BUILDERS[version]
-    return {digest: _kept(build, row, _uuid(row.get("product_footprint_id"))) for row, digest in zip(rows, digests, strict=True)}
+    return [_kept(build, row, footprint_id) for row, footprint_id in zip(rows.to_pylist(), ids, strict=True)]
+
+
+def _tonight(kept: Kept, positions: list[int | None], fresh: list[tuple[bytes | None, str | None]], digests: pa.Array) -> Kept:
+    """Tonight's rows, in order: each taken from `kept` at its position, or the next of `fresh`."""
+    base, taken, new = len(kept), [], iter(range(len(fresh)))
+    for found in positions:
+        taken.append(found if found is not None else base + next(new))
+    footprints = pa.concat_arrays([kept.footprints, pa.array([f for f, _ in fresh], pa.large_binary())])
+    reasons = pa.concat_arrays([kept.reasons, pa.array([r for _, r in fresh], pa.string())])
+    taken = pa.array(taken, pa.int64())
+    return Kept(digests, footprints.take(taken), reasons.take(taken))
 
 
 def skipped_summary(label: str, skipped: Mapping[str, str], examples: int = 3) -> str:

@@ -352,7 +352,7 @@ def test_unchanged_rows_take_their_footprints_from_the_last_night(monkeypatch: p
     )
     _, built = pact.export_files_reusing(last_night, CREATED)
     assert set(built) == {"v2", "v3"} and all(len(rows) == 31 for rows in built.values())
-    assert built["v2"][pact.row_digests(last_night.to_pylist())[-1]][0] is None  # v2 needs a CPC code
+    assert built["v2"][pact.row_digests(last_night)[-1]][0] is None  # v2 needs a CPC code
 
     tonight_rows = last_night.to_pylist()
     tonight_rows[4]["pcf_excl_biogenic_kgco2e_per_unit"] = 2.5000000001  # restated
@@ -367,20 +367,50 @@ def test_unchanged_rows_take_their_footprints_from_the_last_night(monkeypatch: p
         assert {version: len(rows) for version, rows in again.items()} == {"v2": 32, "v3": 32}
 
     # what is taken from the last night is not built again: a marked footprint comes through as kept
-    digests = pact.row_digests(tonight_rows)
+    digests = pact.row_digests(tonight)
     marked = {version: dict(rows) for version, rows in built.items()}
     for version in marked:
         for index in (0, 4):
             footprint = json.loads(marked[version][digests[0]][0])
             assert footprint["created"] == pact.KEPT_CREATED
             footprint["productNameCompany"] = f"kept {index}"
-            marked[version][pact.row_digests(last_night.to_pylist())[index]] = (pact._fragment(footprint), None)
+            marked[version][pact.row_digests(last_night)[index]] = (pact._fragment(footprint), None)
     files, _ = pact.export_files_reusing(tonight, created, marked)
     for version in ("v2", "v3"):
         names = {f["productNameCompany"] for f in footprints_of(json.loads(files[version][0]))}
         assert "kept 0" in names and "kept 4" not in names and "Product 5" in names  # row 5 changed: built again
         assert files[version][1] == expected[version][1]
         assert {f["created"] for f in footprints_of(json.loads(files[version][0]))} == {created}
+
+
+def test_kept_footprints_come_back_from_their_file_in_any_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a night built, kept in its Parquet file and read back, gives the same files without
+    building a footprint; so does a file whose versions' rows are interleaved (read by filtering
+    instead of slicing), and a mapping of digest → (footprint, reason) in place of `Kept`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from orchestration.publish.pact_exports import earlier_footprints, remember_footprints
+
+    table = pa.Table.from_pylist([product_row(number) for number in range(1, 13)] + [product_row(13, cpc_code=None)])
+    files, built = pact.export_files_reusing(table, CREATED)
+    exporter = pact.exporter_digest(table.schema)
+    remember_footprints(tmp_path / "kept.parquet", exporter, built)
+    stored = pq.read_table(tmp_path / "kept.parquet")
+    interleaved = stored.take(pa.array([index for pair in zip(range(13), range(13, 26)) for index in pair]))
+    pq.write_table(interleaved.replace_schema_metadata(stored.schema.metadata), tmp_path / "interleaved.parquet")
+
+    def refuse(row, footprint_id, created):
+        raise AssertionError(f"footprint {footprint_id} was built again")
+
+    monkeypatch.setattr(pact, "_BUILDERS", {"v2": refuse, "v3": refuse})
+    for name in ("kept.parquet", "interleaved.parquet"):
+        kept = earlier_footprints(tmp_path / name, exporter)
+        assert {version: len(entries) for version, entries in kept.items()} == {"v2": 13, "v3": 13}
+        assert pact.export_files_reusing(table, CREATED, kept)[0] == files
+    as_dicts = {version: dict(entries) for version, entries in built.items()}
+    assert pact.export_files_reusing(table, CREATED, as_dicts)[0] == files
+    assert files["v2"][1] == {pact._uuid(table.column("product_footprint_id")[12].as_py()): as_dicts["v2"][pact.row_digests(table)[12]][1]}
 
 
 def test_exports_are_reused_only_under_the_same_code_and_columns() -> None:
