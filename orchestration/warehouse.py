@@ -31,11 +31,14 @@ create table if not exists pipeline.run_settings (
 );
 
 -- the digest of the dbt project's files at the last build that succeeded: a build with other files
--- rebuilds the incrementally built models whole (orchestration/transform/project.py)
+-- rebuilds the incrementally built models whole (orchestration/transform/project.py); and the
+-- last received_seq of raw.files it read: the tests of received rows check those after it
 create table if not exists pipeline.dbt_builds (
     project_digest varchar not null,
-    built_at timestamptz not null
+    built_at timestamptz not null,
+    files_through bigint
 );
+alter table pipeline.dbt_builds add column if not exists files_through bigint;
 
 -- what the last night found of each file in landing/: its sha256, and what stat() said of it just
 -- before it was read; a night reads again only a file whose size, times, inode or device changed

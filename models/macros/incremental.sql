@@ -19,3 +19,20 @@
 {%- endif -%}
 {{- return("(select * from " ~ relation ~ " where built_at = '" ~ latest ~ "'::timestamptz)") -}}
 {%- endmacro %}
+
+{#- The rows of `relation` (received rows, keyed by `submission_id`, never changed once stored)
+    from the submissions received since the last build that succeeded (`files`: raw.files, whose
+    received_seq numbers each file in order of receipt; pipeline.dbt_builds.files_through, the
+    last number that build had). Every row under a full refresh (the project's files changed) or
+    when no build has succeeded yet. -#}
+{% macro rows_received_since_last_build(relation, files) -%}
+{%- if flags.FULL_REFRESH -%}
+{{- return(relation) -}}
+{%- endif -%}
+{%- set found = run_query("select coalesce(max(files_through), 0) from pipeline.dbt_builds") -%}
+{%- set through = found.columns[0].values()[0] | int -%}
+{%- if through == 0 -%}
+{{- return(relation) -}}
+{%- endif -%}
+{{- return("(select * from " ~ relation ~ " where submission_id in (select submission_id from " ~ files ~ " where received_seq > " ~ through ~ "))") -}}
+{%- endmacro %}

@@ -30,6 +30,7 @@ from orchestration.transform.project import (
     kept_nodes_args,
     needs_full_refresh,
     project_digest,
+    received_files_through,
     record_build,
     run_results,
     write_run_settings,
@@ -71,6 +72,7 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
         write_run_settings(connection, settings.as_of_date().isoformat(), settings.gwp())
         environment = dbt_env(home, stored_activity_rows(connection))
         full_refresh = needs_full_refresh(connection, digest)
+        files_through = received_files_through(connection)
     if full_refresh:
         context.log.info("the project's files differ from the last build's: the incremental models are built whole")
     target = home.dbt_target
@@ -100,7 +102,7 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
         raise error
     if set(context.selected_asset_keys) >= set(context.assets_def.keys):  # every model was built
         with connect(home.root) as connection:
-            record_build(connection, digest)
+            record_build(connection, digest, files_through)
 
 
 def dbt_invocation_args(

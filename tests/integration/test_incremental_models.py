@@ -135,6 +135,37 @@ def assert_lost_and_doubled_outcomes_are_found(home: Home, scratch: Path) -> Non
     assert any(f"source_row={twice}," in row and row.endswith("outcomes=2") for row in found), found
 
 
+def files_through(home: Home) -> int:
+    with connect_rows(home.duckdb) as connection:
+        return connection.execute("select files_through from pipeline.dbt_builds").fetchone()[0]
+
+
+def assert_received_rows_are_checked_once(home: Home, scratch: Path, through: int) -> None:
+    """After an incremental night the tests of the received rows read the submissions received
+    since the last build (after `through`): on a copy of the warehouse, a row stored twice is found
+    in the latest submission and not in one an earlier build checked."""
+    from orchestration.transform.assets import failing_rows
+
+    test = "stg_submissions__rows_rules"
+    compiled = next(r["compiled_code"] for r in run_results(home.dbt_target) if r["unique_id"].split(".")[2] == test)
+    assert f"received_seq > {through}" in compiled
+    copy = Home(scratch).ensure()
+    shutil.copy(home.duckdb, copy.duckdb)
+    assert failing_rows(copy, home.dbt_target, test) == ""
+    with duckdb.connect(str(copy.duckdb)) as connection:
+        earlier, latest = connection.execute(
+            "select min(submission_id) filter (where received_seq <= $1), max(submission_id) filter (where received_seq > $1) "
+            "from raw.files where kind = 'submission' and file_status = 'read'",
+            [through],
+        ).fetchone()
+        for submission_id in (earlier, latest):
+            connection.execute(
+                "insert into raw.parsed_submission_rows by name select * from raw.submission_rows where submission_id = ? limit 1",
+                [submission_id],
+            )
+    assert failing_rows(copy, home.dbt_target, test) == "unique(submission_id, source_sheet, source_row): 1"
+
+
 def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
     root = tmp_path / "home"
     generate(root, COMPANIES, PRODUCTS, LINES, seed=5, workers=1)
@@ -143,6 +174,8 @@ def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
     assert builds_of(home, "int_activity_rows") == 1
     with connect_rows(home.duckdb) as connection:
         assert not needs_full_refresh(connection, project_digest())  # recorded: the next night adds
+        first_through = connection.execute("select max(received_seq) from raw.files").fetchone()[0]
+    assert files_through(home) == first_through
 
     add_company(root, COMPANIES + 1, PRODUCTS, LINES, seed=5)
     resubmit_with_one_amount_doubled(root)
@@ -166,6 +199,8 @@ def test_incremental_nights_build_what_a_whole_build_builds(tmp_path):
     assert {"units_rules", "stg_submissions__rows_rules"} <= {node.split(".")[2] for node in built if node.startswith("test.")}
     assert differences(home.duckdb, whole_build(home, tmp_path / "whole-1")) == {}
     assert_lost_and_doubled_outcomes_are_found(home, tmp_path / "damaged")
+    assert_received_rows_are_checked_once(home, tmp_path / "damaged-rows", first_through)
+    assert files_through(home) > first_through
 
     assert run_nightly(home, as_of=date(2026, 7, 2), gwp_set="AR5").exit_code == EXIT_OK
     assert builds_of(home, "int_activity_rows") == 2

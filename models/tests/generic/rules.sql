@@ -36,11 +36,23 @@
     `latest_build_only: true` checks only the rows the latest build added, for a model built
     incrementally with a `built_at` column (int_activity_rows): the rows of earlier nights were
     checked when they were added and have not changed since.
+
+    `received_since_last_build: true` checks only the rows of the submissions received since the
+    last build that succeeded (by `submission_id`, every row of each), for the received rows,
+    which never change once stored: a build whose project files are that build's (not a full
+    refresh) finds the rows of earlier submissions as they were checked then. A full refresh, or
+    a warehouse without a successful build, checks every row.
 -#}
-{% test rules(model, not_null=[], unique=[], accepted_values={}, relationships={}, expressions={}, latest_build_only=false) %}
+{% test rules(model, not_null=[], unique=[], accepted_values={}, relationships={}, expressions={}, latest_build_only=false, received_since_last_build=false) %}
 {{ config(fail_calc="coalesce(sum(failing_rows), 0)") }}
 {%- if latest_build_only and execute -%}
     {%- set model = latest_build_rows(model) -%}
+{%- endif -%}
+{%- if received_since_last_build -%}
+    {%- set received_files = source('raw', 'files') -%}  {#- called when parsed too: the test's dependency #}
+    {%- if execute -%}
+        {%- set model = rows_received_since_last_build(model, received_files) -%}
+    {%- endif -%}
 {%- endif -%}
 
 {#- Each rule: (label, condition for a row that breaks it); a `where` narrows the rows checked. -#}
