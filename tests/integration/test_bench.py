@@ -29,3 +29,5 @@ def test_bench_pipeline_agrees_with_the_floor(tmp_path, capsys):
     assert result["reference_products"] > 0
     assert result["agree"], result["disagreements"]
     assert result["incremental_agree"], result["disagreements"]
+    assert result["no_input_process_exit_code"] == 0 and result["incremental_process_exit_code"] == 0
+    assert result["no_input_process_s"] > 0 and result["incremental_process_share"] > 0
