@@ -36,7 +36,6 @@ from orchestration.transform.project import (
     write_run_settings,
 )
 from orchestration.transform.invocation import DbtBuild, DbtBuildError
-from orchestration.validate.gx import warm_up
 from orchestration.warehouse import connect, stored_activity_rows
 
 
@@ -80,7 +79,6 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
     error: Exception | None = None
     if carry_saved_parse(target, environment):
         context.log.info("first dbt build in this home: the project's saved parse is carried over")
-    warm_up()  # the checks after dbt need great_expectations: imported while this process waits on dbt
     manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     arguments, selection = dbt_invocation_args(context, manifest, translator, target, full_refresh)
     build = DbtBuild(arguments, run_results=target / "run_results.json")

@@ -10,9 +10,11 @@ Data is validated as a pandas DataFrame (pyarrow tables are converted first) thr
 context that is created once per process. GX over SQLAlchemy on DuckDB does not work in GX 1.x, so
 callers hand in the rows (e.g. `duckdb_connection.sql(...).arrow()`).
 
-`great_expectations` takes 4-5 s to import, so it is imported on first use only: importing this
-module (e.g. for the dataclasses, or to render a report) stays cheap. A night starts that import on
-a thread of its own (`warm_up`) while dbt builds, so it costs the night little.
+`great_expectations` takes 2.5-5 s to import, so it is imported on first use only: importing this
+module (e.g. for the dataclasses, or to render a report) stays cheap. A night imports it at its
+first check. (Imported on a thread while dbt built, it competed with dbt's own Python for the
+interpreter lock: a night with one new file in a process of its own took longer, 23.1 and 25.9 s
+against 22.1 and 23.5 s at a million lines, 71.5 against 60.8 s at ten million.)
 """
 
 from __future__ import annotations
@@ -246,7 +248,6 @@ def load_suite(name: str, directory: Path | None = None) -> ExpectationSuite:
     an expectation it cannot build (unknown type, bad kwargs); here that raises `ValueError` naming
     the file and the expectation.
     """
-    _gx_imported()
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -276,52 +277,11 @@ def load_suite(name: str, directory: Path | None = None) -> ExpectationSuite:
 _CONTEXT: AbstractDataContext | None = None
 _LOCK = threading.RLock()
 _DATASOURCE_SEQUENCE = itertools.count(1)
-_WARM_UP: threading.Thread | None = None
-#: What validating needs of great_expectations, imported by `warm_up` ahead of first use.
-_GX_MODULES = (
-    "great_expectations",
-    "great_expectations.core",
-    "great_expectations.expectations.expectation_configuration",
-    "great_expectations.execution_engine.pandas_execution_engine",
-    "great_expectations.validator.v1_validator",
-)
-
-
-def warm_up() -> None:
-    """Start importing great_expectations on a thread of its own (once per process) and return at once.
-
-    Every night needs GX for the checks after dbt, and its import takes 4-5 s of Python. Started
-    as the dbt build begins, while the night's own thread only waits for dbt's output, it runs on
-    the core dbt leaves idle between its queries instead of adding to the night. (Started during
-    ingest instead, it competes with DuckDB and the per-file Python for both cores: at a million
-    lines the ingest step grew by what the import saved.) Whatever uses GX first waits for this
-    import to finish (`_gx_imported`); a night that takes in a factor release imports GX there.
-    """
-    global _WARM_UP
-    with _LOCK:
-        if _WARM_UP is None:
-            _WARM_UP = threading.Thread(target=_import_gx, name="great-expectations-import", daemon=True)
-            _WARM_UP.start()
-
-
-def _import_gx() -> None:
-    try:
-        for name in _GX_MODULES:
-            __import__(name)
-    except Exception:  # the import that needs GX raises it again, where it can be reported
-        pass
-
-
-def _gx_imported() -> None:
-    """Wait for an import `warm_up` started, if it is still under way."""
-    if _WARM_UP is not None:
-        _WARM_UP.join()
 
 
 def get_context() -> AbstractDataContext:
     """The process's ephemeral GX context: created once, progress bars off, analytics off."""
     global _CONTEXT
-    _gx_imported()
     with _LOCK:
         if _CONTEXT is None:
             import great_expectations as gx
@@ -626,7 +586,6 @@ def _validate_with_gx(suite_name: str, configurations: dict[int, Any], frame: pd
     The pandas datasource is created for this run and deleted afterwards, so GX's execution
     engine (which caches the loaded batch and some metrics) does not keep the frame alive.
     """
-    _gx_imported()
     from great_expectations.core import ExpectationSuite
     from great_expectations.validator.v1_validator import Validator
 
