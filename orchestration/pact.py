@@ -35,11 +35,13 @@ import json
 import math
 import re
 import uuid
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -690,21 +692,26 @@ def _export_order(table: pa.Table, ids: list[str]) -> list[int]:
     return pc.sort_indices(pa.table(keys), sort_keys=[(key, "ascending") for key in keys]).to_pylist()
 
 
-def _file_bytes(footprints: pa.Array, created: str) -> bytes:
-    """The export file of `footprints` (their lines as kept, in file order), tonight's `created` in
-    place of each one's `KEPT_CREATED`: one Arrow replace and join over all of them (at 100,000
-    footprints a file is 300 MB)."""
-    if not len(footprints):
+def _file_bytes(footprints: pa.Array, order: list[int], created: str) -> bytes:
+    """The export file of `footprints` (their lines as kept) taken in `order`, tonight's `created`
+    in place of each one's `KEPT_CREATED`: the file's bytes copied once, from views of the Arrow
+    buffer (at 100,000 footprints a file is 300 MB, and every copy of it costs)."""
+    if not order:
         return pact_json_bytes({"data": []})
     marker, tonight = _CREATED + orjson.dumps(KEPT_CREATED), _CREATED + orjson.dumps(created)
-    replaced = pc.replace_substring(footprints, pattern=marker, replacement=tonight, max_replacements=1)
-    separated = pc.binary_join_element_wise(replaced, pa.scalar(b"", pa.large_binary()), pa.scalar(b",\n", pa.large_binary()))
-    separated = _plain(separated, pa.large_binary())
-    _, offsets, data = separated.buffers()
-    offsets = memoryview(offsets).cast("q")  # int64 offsets of a large binary array
-    start, end = offsets[separated.offset], offsets[separated.offset + len(separated)]
-    body = memoryview(data)[start:end - 2]  # the last footprint takes no comma
-    return b"".join((_HEAD, body, _TAIL, b"\n"))
+    found = pc.find_substring(footprints, pattern=marker).to_pylist()
+    _, offsets, data = footprints.buffers()
+    offsets, data = memoryview(offsets).cast("q"), memoryview(data)  # int64 offsets of a large binary array
+    first = footprints.offset
+    pieces = [_HEAD]
+    for index in order:
+        start, end, at = offsets[first + index], offsets[first + index + 1], found[index]
+        if at < 0:
+            pieces += (data[start:end], b",\n")
+        else:
+            pieces += (data[start:start + at], tonight, data[start + at + len(marker):end], b",\n")
+    pieces[-1] = _TAIL + b"\n"
+    return b"".join(pieces)
 
 
 def export_files(table: Any, created: str) -> dict[str, tuple[bytes, dict[str, str]]]:
@@ -738,11 +745,11 @@ def export_files_reusing(
     files: dict[str, tuple[bytes, dict[str, str]]] = {}
     built: Built = {}
     for version in EXPORTS:
-        built[version] = _tonight(kept[version], positions[version], fresh[version], digests)
+        built[version] = _tonight(kept.pop(version), positions[version], fresh.pop(version), digests)
         reasons = built[version].reasons.to_pylist()
         skipped = {ids[index]: reason for index, reason in enumerate(reasons) if reason is not None}
         in_file = [index for index in order if reasons[index] is None]
-        files[version] = (_file_bytes(built[version].footprints.take(pa.array(in_file, pa.int64())), created), skipped)
+        files[version] = (_file_bytes(built[version].footprints, in_file, created), skipped)
     return files, built
 
 
@@ -770,6 +777,8 @@ def _build_missing(table: pa.Table, ids: list[str], to_build: Mapping[str, list[
 
 
 def _rows(table: pa.Table, indices: list[int]) -> pa.Table:
+    if len(indices) == table.num_rows:  # every row, in order (`to_build` lists them ascending)
+        return table
     return table.take(pa.array(indices, pa.int64()))
 
 
@@ -779,15 +788,33 @@ def _build_rows(version: str, rows: pa.Table, ids: list[str]) -> list[tuple[byte
     return [_kept(build, row, footprint_id) for row, footprint_id in zip(rows.to_pylist(), ids, strict=True)]
 
 
+def _binary_array(values: list[bytes | None]) -> pa.Array:
+    """`values` as an Arrow large binary array (None as null), their bytes copied once into a
+    buffer of the exact size: building it value by value grows and copies the buffer, and every
+    copy of a first night's hundreds of MB costs."""
+    valid = [value is not None for value in values]
+    offsets = array("q", [0])
+    offsets.extend(accumulate(len(value) if value is not None else 0 for value in values))
+    data = b"".join(value for value in values if value is not None)
+    nulls = len(values) - sum(valid)
+    validity = pa.array(valid, pa.bool_()).buffers()[1] if nulls else None
+    return pa.Array.from_buffers(pa.large_binary(), len(values), [validity, pa.py_buffer(offsets), pa.py_buffer(data)], null_count=nulls)
+
+
 def _tonight(kept: Kept, positions: list[int | None], fresh: list[tuple[bytes | None, str | None]], digests: pa.Array) -> Kept:
-    """Tonight's rows, in order: each taken from `kept` at its position, or the next of `fresh`."""
+    """Tonight's rows, in order: each taken from `kept` at its position, or the next of `fresh`
+    (all of them, as they are, when nothing was kept: a first night's hundreds of MB copied once)."""
+    built_footprints = _binary_array([footprint for footprint, _ in fresh])
+    built_reasons = pa.array([reason for _, reason in fresh], pa.string())
+    if len(fresh) == len(positions):
+        return Kept(digests, built_footprints, built_reasons)
     base, taken, new = len(kept), [], iter(range(len(fresh)))
     for found in positions:
         taken.append(found if found is not None else base + next(new))
-    footprints = pa.concat_arrays([kept.footprints, pa.array([f for f, _ in fresh], pa.large_binary())])
-    reasons = pa.concat_arrays([kept.reasons, pa.array([r for _, r in fresh], pa.string())])
-    taken = pa.array(taken, pa.int64())
-    return Kept(digests, footprints.take(taken), reasons.take(taken))
+    indices = pa.array(taken, pa.int64())
+    footprints = pa.concat_arrays([kept.footprints, built_footprints]).take(indices)
+    reasons = pa.concat_arrays([kept.reasons, built_reasons]).take(indices)
+    return Kept(digests, footprints, reasons)
 
 
 def skipped_summary(label: str, skipped: Mapping[str, str], examples: int = 3) -> str:
