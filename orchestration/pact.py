@@ -36,6 +36,7 @@ import math
 import re
 import uuid
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -570,15 +571,18 @@ class Kept(Mapping[str, tuple[bytes | None, str | None]]):
     `created`), or why the row was left out. The next night takes a row whose values are all
     unchanged from here instead of building it again (`export_files_reusing`).
 
-    Held as three aligned Arrow arrays (digest, footprint, reason): a large night keeps a hundred
-    thousand footprints, hundreds of MB, which are looked up, ordered and joined in Arrow, never
-    one Python object each. Read as a mapping it is digest → (footprint, reason).
+    Held in Arrow, never one Python object a footprint (a large night keeps a hundred thousand,
+    hundreds of MB): a digest per entry, and the footprints and reasons in a pool of chunks that
+    entry i finds at `rows[i]` (at i without `rows`). Tonight's entries are last night's pool with
+    tonight's new footprints added as one more chunk: nothing kept is copied until it is written.
+    Read as a mapping it is digest → (footprint, reason).
     """
 
-    def __init__(self, digests: Any, footprints: Any, reasons: Any) -> None:
+    def __init__(self, digests: Any, footprints: Any, reasons: Any, rows: Any = None) -> None:
         self.digests = _plain(digests, pa.string())
-        self.footprints = _plain(footprints, pa.large_binary())
-        self.reasons = _plain(reasons, pa.string())
+        self.footprints = _chunked(footprints, pa.large_binary())
+        self.reasons = _chunked(reasons, pa.string())
+        self.rows = None if rows is None else _plain(rows, pa.int64())
         self._index: dict[str, int] | None = None
 
     @classmethod
@@ -588,17 +592,39 @@ class Kept(Mapping[str, tuple[bytes | None, str | None]]):
         digests = list(entries)
         return cls(digests, [entries[d][0] for d in digests], [entries[d][1] for d in digests])
 
-    def positions(self, digests: Any) -> list[int | None]:
-        """Where each of `digests` is held here (None where it is not)."""
+    def pooled(self, digests: Any) -> list[int | None]:
+        """Where in the pool each of `digests` has its footprint (None where it has none here)."""
         if not len(self.digests):
             return [None] * len(digests)
-        return pc.index_in(digests, value_set=self.digests).to_pylist()
+        found = pc.index_in(digests, value_set=self.digests)
+        return (found if self.rows is None else self.rows.take(found)).to_pylist()
+
+    def parts(self) -> Iterator[tuple[pa.Array, pa.Array, pa.Array]]:
+        """The entries, a pool chunk at a time, as (digests, footprints, reasons): a chunk whose
+        footprints are all used, in order, as it is; of another, the ones used, copied."""
+        rows = list(range(len(self.digests))) if self.rows is None else self.rows.to_pylist()
+        entries = sorted(range(len(rows)), key=rows.__getitem__)
+        start, position = 0, 0
+        for footprints, reasons in zip(self.footprints.chunks, self.reasons.chunks, strict=True):
+            used = []
+            while position < len(entries) and rows[entries[position]] < start + len(footprints):
+                used.append(entries[position])
+                position += 1
+            local = [rows[entry] - start for entry in used]
+            start += len(footprints)
+            if not used:
+                continue
+            digests = self.digests.take(pa.array(used, pa.int64()))
+            if local != list(range(len(footprints))):
+                footprints, reasons = footprints.take(pa.array(local, pa.int64())), reasons.take(pa.array(local, pa.int64()))
+            yield digests, footprints, reasons
 
     def __getitem__(self, digest: str) -> tuple[bytes | None, str | None]:
         if self._index is None:
             self._index = {value: index for index, value in enumerate(self.digests.to_pylist())}
         index = self._index[digest]
-        return self.footprints[index].as_py(), self.reasons[index].as_py()
+        row = index if self.rows is None else self.rows[index].as_py()
+        return self.footprints[row].as_py(), self.reasons[row].as_py()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.digests.to_pylist())
@@ -618,6 +644,18 @@ def _plain(values: Any, kind: pa.DataType) -> pa.Array:
     if not isinstance(values, pa.Array):
         values = pa.array(values, kind)
     return values.cast(kind) if values.type != kind else values
+
+
+def _chunked(values: Any, kind: pa.DataType) -> pa.ChunkedArray:
+    """`values` (a list, an Arrow array or chunked array) as a chunked array of type `kind`, its
+    chunks as they are (an Arrow cast of a chunk of another type copies only that chunk)."""
+    if isinstance(values, pa.ChunkedArray):
+        chunks = values.chunks
+    elif isinstance(values, pa.Array):
+        chunks = [values]
+    else:
+        chunks = [pa.array(values, kind)]
+    return pa.chunked_array([chunk if chunk.type == kind else chunk.cast(kind) for chunk in chunks], kind)
 
 
 def row_digests(table: pa.Table) -> list[str]:
@@ -692,21 +730,29 @@ def _export_order(table: pa.Table, ids: list[str]) -> list[int]:
     return pc.sort_indices(pa.table(keys), sort_keys=[(key, "ascending") for key in keys]).to_pylist()
 
 
-def _file_bytes(footprints: pa.Array, order: list[int], created: str) -> bytes:
-    """The export file of `footprints` (their lines as kept) taken in `order`, tonight's `created`
-    in place of each one's `KEPT_CREATED`: the file's bytes copied once, from views of the Arrow
-    buffer (at 100,000 footprints a file is 300 MB, and every copy of it costs)."""
+def _file_bytes(footprints: pa.ChunkedArray, order: list[int], created: str) -> bytes:
+    """The export file of the footprints at `order` in the pool `footprints` (their lines as kept),
+    tonight's `created` in place of each one's `KEPT_CREATED`: the file's bytes copied once, from
+    views of the Arrow buffers (at 100,000 footprints a file is 300 MB, and every copy of it costs)."""
     if not order:
         return pact_json_bytes({"data": []})
     marker, tonight = _CREATED + orjson.dumps(KEPT_CREATED), _CREATED + orjson.dumps(created)
-    found = pc.find_substring(footprints, pattern=marker).to_pylist()
-    _, offsets, data = footprints.buffers()
-    offsets, data = memoryview(offsets).cast("q"), memoryview(data)  # int64 offsets of a large binary array
-    first = footprints.offset
+    chunks, starts = [], []  # each chunk: its offsets, bytes and marker positions; the pool index it starts at
+    first = 0
+    for chunk in footprints.chunks:
+        _, offsets, data = chunk.buffers()
+        if data is None:  # only nulls: nothing of it is written
+            data = pa.py_buffer(b"")
+        chunks.append((memoryview(offsets).cast("q")[chunk.offset:], memoryview(data), pc.find_substring(chunk, pattern=marker).to_pylist()))
+        starts.append(first)
+        first += len(chunk)
     pieces = [_HEAD]
     for index in order:
-        start, end, at = offsets[first + index], offsets[first + index + 1], found[index]
-        if at < 0:
+        number = bisect_right(starts, index) - 1
+        offsets, data, found = chunks[number]
+        local = index - starts[number]
+        start, end, at = offsets[local], offsets[local + 1], found[local]
+        if at is None or at < 0:
             pieces += (data[start:end], b",\n")
         else:
             pieces += (data[start:start + at], tonight, data[start + at + len(marker):end], b",\n")
@@ -739,17 +785,19 @@ def export_files_reusing(
     ids = _footprint_ids(table)
     order = _export_order(table, ids)
     kept = {version: Kept.of((earlier or {}).get(version) or {}) for version in EXPORTS}
-    positions = {version: kept[version].positions(digests) for version in EXPORTS}
-    to_build = {version: [index for index, found in enumerate(positions[version]) if found is None] for version in EXPORTS}
+    pooled = {version: kept[version].pooled(digests) for version in EXPORTS}
+    to_build = {version: [index for index, found in enumerate(pooled[version]) if found is None] for version in EXPORTS}
     fresh = _build_missing(table, ids, to_build)
     files: dict[str, tuple[bytes, dict[str, str]]] = {}
     built: Built = {}
     for version in EXPORTS:
-        built[version] = _tonight(kept.pop(version), positions[version], fresh.pop(version), digests)
-        reasons = built[version].reasons.to_pylist()
+        tonight = _tonight(kept.pop(version), pooled[version], fresh.pop(version), digests)
+        rows = list(range(len(digests))) if tonight.rows is None else tonight.rows.to_pylist()
+        reasons = tonight.reasons.take(pa.array(rows, pa.int64())).to_pylist()
         skipped = {ids[index]: reason for index, reason in enumerate(reasons) if reason is not None}
-        in_file = [index for index in order if reasons[index] is None]
-        files[version] = (_file_bytes(built[version].footprints, in_file, created), skipped)
+        in_file = [rows[index] for index in order if reasons[index] is None]
+        files[version] = (_file_bytes(tonight.footprints, in_file, created), skipped)
+        built[version] = tonight
     return files, built
 
 
@@ -801,20 +849,19 @@ def _binary_array(values: list[bytes | None]) -> pa.Array:
     return pa.Array.from_buffers(pa.large_binary(), len(values), [validity, pa.py_buffer(offsets), pa.py_buffer(data)], null_count=nulls)
 
 
-def _tonight(kept: Kept, positions: list[int | None], fresh: list[tuple[bytes | None, str | None]], digests: pa.Array) -> Kept:
-    """Tonight's rows, in order: each taken from `kept` at its position, or the next of `fresh`
-    (all of them, as they are, when nothing was kept: a first night's hundreds of MB copied once)."""
+def _tonight(kept: Kept, pooled: list[int | None], fresh: list[tuple[bytes | None, str | None]], digests: pa.Array) -> Kept:
+    """Tonight's rows: each finds its footprint in `kept`'s pool where `pooled` says, or is the next
+    of `fresh`, which joins the pool as one more chunk (all of it, alone, when nothing was kept)."""
     built_footprints = _binary_array([footprint for footprint, _ in fresh])
     built_reasons = pa.array([reason for _, reason in fresh], pa.string())
-    if len(fresh) == len(positions):
+    if len(fresh) == len(pooled):
         return Kept(digests, built_footprints, built_reasons)
-    base, taken, new = len(kept), [], iter(range(len(fresh)))
-    for found in positions:
-        taken.append(found if found is not None else base + next(new))
-    indices = pa.array(taken, pa.int64())
-    footprints = pa.concat_arrays([kept.footprints, built_footprints]).take(indices)
-    reasons = pa.concat_arrays([kept.reasons, built_reasons]).take(indices)
-    return Kept(digests, footprints, reasons)
+    base, rows, new = len(kept.footprints), [], iter(range(len(fresh)))
+    for found in pooled:
+        rows.append(found if found is not None else base + next(new))
+    footprints = pa.chunked_array([*kept.footprints.chunks, built_footprints], pa.large_binary())
+    reasons = pa.chunked_array([*kept.reasons.chunks, built_reasons], pa.string())
+    return Kept(digests, footprints, reasons, rows)
 
 
 def skipped_summary(label: str, skipped: Mapping[str, str], examples: int = 3) -> str:

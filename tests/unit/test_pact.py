@@ -413,6 +413,35 @@ def test_kept_footprints_come_back_from_their_file_in_any_order(tmp_path: Path, 
     assert files["v2"][1] == {pact._uuid(table.column("product_footprint_id")[12].as_py()): as_dicts["v2"][pact.row_digests(table)[12]][1]}
 
 
+def test_footprints_kept_in_many_chunks_give_the_same_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file kept in row groups of 4 comes back as a pool of chunks; tonight a row changed, one is
+    new, one is gone: the files are those of building every row, and what is kept again comes back
+    the same way the next night."""
+    import pyarrow as pa
+
+    from orchestration.publish import pact_exports
+
+    monkeypatch.setattr(pact_exports, "WRITE_ROWS", 4)
+    last_night = pa.Table.from_pylist([product_row(number) for number in range(1, 15)] + [product_row(15, cpc_code=None)])
+    _, built = pact.export_files_reusing(last_night, CREATED)
+    exporter = pact.exporter_digest(last_night.schema)
+    pact_exports.remember_footprints(tmp_path / "kept.parquet", exporter, built)
+    kept = pact_exports.earlier_footprints(tmp_path / "kept.parquet", exporter)
+    assert all(entries.footprints.num_chunks > 1 for entries in kept.values())
+
+    rows = last_night.to_pylist()
+    rows[6]["pcf_excl_biogenic_kgco2e_per_unit"] = 7.25  # restated
+    del rows[2]  # gone
+    rows.insert(0, product_row(16))  # new, first in the table
+    tonight = pa.Table.from_pylist(rows, schema=last_night.schema)
+    created = "2025-07-01T00:00:00+08:00"
+    files, again = pact.export_files_reusing(tonight, created, kept)
+    assert files == export_files(tonight, created)
+    assert {version: len(entries) for version, entries in again.items()} == {"v2": 15, "v3": 15}
+    pact_exports.remember_footprints(tmp_path / "again.parquet", exporter, again)
+    assert pact.export_files_reusing(tonight, created, pact_exports.earlier_footprints(tmp_path / "again.parquet", exporter))[0] == files
+
+
 def test_exports_are_reused_only_under_the_same_code_and_columns() -> None:
     import pyarrow as pa
 
