@@ -980,21 +980,20 @@ _EXPORT_ORDER = ("company_uscc", "product_code", "reporting_period_start", "repo
 
 
 def _export(rows: Iterable[Mapping[str, Any]], created: str,
-            build: Callable[..., Any], indexed: bool = False,
+            build: Callable[[Mapping[str, Any], str, str], dict[str, Any]],
             ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Build footprints for every row, skipping those PACT cannot express; sorted, deterministic.
-    `indexed`: `build` also takes the row's position."""
+    """Build footprints for every row, skipping those PACT cannot express; sorted, deterministic."""
     _check_created(created)
     footprints: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     skipped: dict[str, str] = {}
     seen: set[str] = set()
-    for index, row in enumerate(rows):
+    for row in rows:
         footprint_id = _uuid(row.get("product_footprint_id"))
         if footprint_id in seen:
             raise ValueError(f"product_footprint_id {footprint_id} appears more than once")
         seen.add(footprint_id)
         try:
-            footprint = build(row, footprint_id, created, index) if indexed else build(row, footprint_id, created)
+            footprint = build(row, footprint_id, created)
         except Unexportable as reason:
             skipped[footprint_id] = str(reason)
             continue

@@ -5,9 +5,9 @@ of a ten-million-line one. What the last release built for each row is kept besi
 (`Home.pact_footprints`, a Parquet file) with a digest of the row's values, under a digest of the
 code that built it (`pact.exporter_digest`); tonight a row with the same digests takes its
 footprint from there, with tonight's `created`, and the files have the same bytes as building
-every row (tests/unit/test_pact.py). The kept footprints stay Arrow arrays from this file to the
-export files (`pact.Kept`): a night that builds few reads, orders and joins the others without a
-Python object each. The file is derived data: without it, or when it cannot be read, every
+every row (tests/unit/test_pact.py). The kept footprints stay in this file's Arrow chunks up to
+the export files (`pact.Kept`): a night that builds few reads, finds and joins the others without
+a Python object each. The file is derived data: without it, or when it cannot be read, every
 footprint is built.
 """
 
@@ -52,8 +52,9 @@ def earlier_footprints(path: Path, exporter: str) -> pact.Built:
 
 
 def remember_footprints(path: Path, exporter: str, built: pact.Built) -> None:
-    """Keep what tonight's exports built (written in row groups: a large night's footprints are hundreds of MB;
-    LZ4 reads them back three times as fast as zstd, at twice the size)."""
+    """Keep what tonight's exports built or took, for tonight's rows only, a chunk of `Kept`'s pool at
+    a time (a large night's footprints are hundreds of MB; LZ4 reads them back three times as fast
+    as zstd, at twice the size)."""
     tmp = temporary_sibling(path)
     try:
         with pq.ParquetWriter(tmp, _SCHEMA.with_metadata({"exporter_digest": exporter}), compression="lz4") as writer:
