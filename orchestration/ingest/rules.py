@@ -433,7 +433,11 @@ def add_row_problems(
 
     `product_columns`: for submission rows, the columns that are the same on every line of a
     product (`PRODUCT_LEVEL`), so the rules reading only them run once per product (`suspects_sql`).
+    Without rows nothing is planned: planning the rules takes 0.1-0.15 s, and a night's files
+    often have no rows of a kind (no PACT footprints).
     """
+    if not connection.execute(f"select exists (select 1 from {rows_table})").fetchall()[0][0]:
+        return 0
     before = connection.execute(f"select count(*) from {target}").fetchall()[0][0]
     connection.execute(f"create or replace temp table rule_suspects as {suspects_sql(rows_table, rules, product_columns)}")
     try:
