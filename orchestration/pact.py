@@ -599,10 +599,14 @@ class Kept(Mapping[str, tuple[bytes | None, str | None]]):
         found = pc.index_in(digests, value_set=self.digests)
         return (found if self.rows is None else self.rows.take(found)).to_pylist()
 
+    def pool_rows(self) -> list[int]:
+        """Where in the pool each entry has its footprint and reason."""
+        return list(range(len(self.digests))) if self.rows is None else self.rows.to_pylist()
+
     def parts(self) -> Iterator[tuple[pa.Array, pa.Array, pa.Array]]:
         """The entries, a pool chunk at a time, as (digests, footprints, reasons): a chunk whose
         footprints are all used, in order, as it is; of another, the ones used, copied."""
-        rows = list(range(len(self.digests))) if self.rows is None else self.rows.to_pylist()
+        rows = self.pool_rows()
         entries = sorted(range(len(rows)), key=rows.__getitem__)
         start, position = 0, 0
         for footprints, reasons in zip(self.footprints.chunks, self.reasons.chunks, strict=True):
@@ -792,7 +796,7 @@ def export_files_reusing(
     built: Built = {}
     for version in EXPORTS:
         tonight = _tonight(kept.pop(version), pooled[version], fresh.pop(version), digests)
-        rows = list(range(len(digests))) if tonight.rows is None else tonight.rows.to_pylist()
+        rows = tonight.pool_rows()
         reasons = tonight.reasons.take(pa.array(rows, pa.int64())).to_pylist()
         skipped = {ids[index]: reason for index, reason in enumerate(reasons) if reason is not None}
         in_file = [rows[index] for index in order if reasons[index] is None]
