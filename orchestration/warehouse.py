@@ -322,3 +322,8 @@ def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, name: str) 
         [schema, name],
     ).fetchall()[0]
     return bool(found and found[0])
+
+
+def received_files_through(connection: duckdb.DuckDBPyConnection) -> int:
+    """The last received_seq of raw.files: what a build that begins now reads (0: none)."""
+    return connection.execute("select coalesce(max(received_seq), 0) from raw.files").fetchall()[0][0]

@@ -25,7 +25,7 @@ from orchestration.io.csv_bulk import CsvBatch, PlainCsv, examine, is_candidate
 from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
 from orchestration.processes import cores, spawned_pool
-from orchestration.warehouse import compact_csv_batches, drop_unrecorded_csv_batches
+from orchestration.warehouse import compact_csv_batches, drop_unrecorded_csv_batches, received_files_through
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PACT_COLUMNS = (
@@ -378,7 +378,7 @@ def note_duplicates(connection: duckdb.DuckDBPyConnection, landed: list[LandedFi
 
 
 def next_received_seq(connection: duckdb.DuckDBPyConnection) -> int:
-    return connection.execute("select coalesce(max(received_seq), 0) + 1 from raw.files").fetchall()[0][0]
+    return received_files_through(connection) + 1
 
 
 def ingest_submissions(

@@ -30,13 +30,12 @@ from orchestration.transform.project import (
     kept_nodes_args,
     needs_full_refresh,
     project_digest,
-    received_files_through,
     record_build,
     run_results,
     write_run_settings,
 )
 from orchestration.transform.invocation import DbtBuild, DbtBuildError
-from orchestration.warehouse import connect, stored_activity_rows
+from orchestration.warehouse import connect, received_files_through, stored_activity_rows
 
 
 class PcfDbtTranslator(DagsterDbtTranslator):

@@ -146,14 +146,9 @@ def needs_full_refresh(connection: duckdb.DuckDBPyConnection, digest: str) -> bo
     return not rows or rows[0][0] != digest
 
 
-def received_files_through(connection: duckdb.DuckDBPyConnection) -> int:
-    """The last received_seq of raw.files: what a build that begins now reads (0: none)."""
-    return connection.execute("select coalesce(max(received_seq), 0) from raw.files").fetchall()[0][0]
-
-
 def record_build(connection: duckdb.DuckDBPyConnection, digest: str, files_through: int = 0) -> None:
     """Remember that a build of the project files `digest` succeeded, having read the received files
-    up to `files_through` (`received_files_through` before it began; only the latest is kept)."""
+    up to `files_through` (`warehouse.received_files_through` before it began; only the latest is kept)."""
     connection.execute("begin")
     connection.execute("delete from pipeline.dbt_builds")
     connection.execute(
