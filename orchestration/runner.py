@@ -92,6 +92,10 @@ def run_nightly(
         record_run(home, {"as_of": as_of.isoformat(), "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                           "exit_code": EXIT_OK, "outcome": "unchanged", "release_id": unchanged})
         return outcome
+    from orchestration.validate import worker
+
+    worker.start()  # it imports Great Expectations on the other core while this one imports the job;
+    # the night's suites run there, and it stops with the night
     from orchestration.definitions import defs
     from orchestration.operations.instance import night_instance
 
@@ -100,12 +104,15 @@ def run_nightly(
         settings["gwp_set"] = gwp_set
     job = defs.resolve_job_def(job_name)
     log_path = home.logs / f"run-{as_of.isoformat()}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.jsonl"
-    with console.status(f"running the nightly job for {as_of} in {home.root} …"), structured_log(log_path):
-        result = job.execute_in_process(
-            run_config={"resources": {"settings": {"config": settings}}},
-            instance=night_instance(),
-            raise_on_error=False,
-        )
+    try:
+        with console.status(f"running the nightly job for {as_of} in {home.root} …"), structured_log(log_path):
+            result = job.execute_in_process(
+                run_config={"resources": {"settings": {"config": settings}}},
+                instance=night_instance(),
+                raise_on_error=False,
+            )
+    finally:
+        worker.stop()
     outcome = RunOutcome(EXIT_OK)
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:

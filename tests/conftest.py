@@ -12,6 +12,10 @@ import pytest
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+# Nights in tests run their suites in the test's process, which imports Great Expectations once;
+# a worker per night would import it again each night. tests/unit/test_validation_worker.py and
+# tests/integration/test_validation_worker_night.py run it.
+os.environ.setdefault("PCF_VALIDATION_WORKER", "off")
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"

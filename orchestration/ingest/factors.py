@@ -173,7 +173,7 @@ def _expectation_problems(connection: duckdb.DuckDBPyConnection, home: Home, rel
     those of whichever release happened to be read last.
     """
     from orchestration.validate.checks import save_result
-    from orchestration.validate.gx import run_suite
+    from orchestration.validate.worker import validate
 
     typed = connection.sql(
         """select factor_id, activity_code, activity_unit, geography,
@@ -185,7 +185,7 @@ def _expectation_problems(connection: duckdb.DuckDBPyConnection, home: Home, rel
                   try_cast(uncertainty_gsd as double) as uncertainty_gsd, status
            from incoming_factor_rows"""
     ).fetch_arrow_table()
-    result = replace(run_suite(BOUNDARY_SUITE, typed), batch=release_id)
+    result = replace(validate(BOUNDARY_SUITE, typed), batch=release_id)
     save_result(home, result)
     return [
         Problem("RELEASE_EXPECTATION_FAILED", column=outcome.column, details={"value": outcome.description_en})

@@ -7,8 +7,6 @@ under $PCF_HOME/validation/ so the release carries the report of the checks that
 """
 
 
-import ctypes
-import gc
 import hashlib
 import json
 from collections.abc import Mapping
@@ -16,13 +14,13 @@ from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
-import pyarrow
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import load_manifest
-from orchestration.validate.gx import SuiteResult, run_suite, suite_columns, suite_names, suite_path
+from orchestration.validate import worker
+from orchestration.validate.gx import SuiteResult, release_memory, suite_columns, suite_names, suite_path
 from orchestration.warehouse import connect
 
 
@@ -83,11 +81,10 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
         kept = kept_result(home, suite, digest)
         if kept is not None:
             return kept
-        table = connection.sql(query, params=params).fetch_arrow_table()
-    result = run_suite(suite, table)
-    large = table.nbytes >= RELEASE_AFTER_BYTES
-    del table
-    if large:
+        # streamed: to the validation worker's file batch by batch, or read whole when the suite
+        # runs in this process
+        result = worker.validate(suite, connection.sql(query, params=params).to_arrow_reader(VALIDATE_BATCH_ROWS))
+    if result.row_count >= RELEASE_AFTER_ROWS and not worker.running():
         release_memory()
     input_path(home, suite).unlink(missing_ok=True)  # it vouches for the result about to be replaced
     save_result(home, result)
@@ -143,25 +140,10 @@ def kept_result(home: Home, suite_name: str, digest: str | None) -> SuiteResult 
     return replace(result, reused=True)
 
 
-# A frame this large is given back after its suite; a collection costs about 0.3 s in the night's
-# process, more than a small frame is worth.
-RELEASE_AFTER_BYTES = 256 << 20
-
-
-def release_memory() -> None:
-    """Give the system back what a suite's frame held, before the night goes on.
-
-    Great Expectations keeps the frame it validated in reference cycles, which only the garbage
-    collector frees, and neither Arrow's allocator nor the C library's returns freed memory to the
-    system by itself. After the suite on ten million activity rows the process held 2.6 GB, and
-    0.5 GB once collected and given back; left held, the release stacked its own peak on it.
-    """
-    gc.collect()
-    pyarrow.default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not the GNU C library: nothing more to give back
-        pass
+# A suite run in the night's own process on this many rows gives its frame back after (a collection
+# costs about 0.3 s there, more than a small frame is worth); the worker gives back after each suite.
+RELEASE_AFTER_ROWS = 1_000_000
+VALIDATE_BATCH_ROWS = 256 * 1024
 
 
 def suite_check(dataset: str):

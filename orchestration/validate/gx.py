@@ -19,8 +19,10 @@ against 22.1 and 23.5 s at a million lines, 71.5 against 60.8 s at ten million.)
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import decimal
+import gc
 import itertools
 import json
 import math
@@ -628,6 +630,22 @@ def _validate_with_gx(suite_name: str, configurations: dict[int, Any], frame: pd
         if tag.startswith("pcf-") and tag[4:].isdigit():
             by_index[int(tag[4:])] = result
     return by_index
+
+
+def release_memory() -> None:
+    """Give the system back what a suite's frame held, before the night goes on.
+
+    Great Expectations keeps the frame it validated in reference cycles, which only the garbage
+    collector frees, and neither Arrow's allocator nor the C library's returns freed memory to the
+    system by itself. After the suite on ten million activity rows the process held 2.6 GB, and
+    0.5 GB once collected and given back; left held, the release stacked its own peak on it.
+    """
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not the GNU C library: nothing more to give back
+        pass
 
 
 def _missing_message(columns: list[str]) -> str:

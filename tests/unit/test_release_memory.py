@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from orchestration.validate.checks import release_memory
+from orchestration.validate.gx import release_memory
 
 
 def _rss_mb() -> float:

@@ -1,0 +1,126 @@
+"""Great Expectations in a process of its own, imported while the night does other work.
+
+Importing Great Expectations takes 3–3.5 s of one core, which a night in a process of its own paid
+at its first suite. `pcf run` starts this worker as the night begins (`start`): it imports GX
+beside the night's own imports and ingestion, on the other core, and every suite of the night
+then runs there (`validate`). The data goes to it as an Arrow file and the result comes back as
+the same `SuiteResult` `run_suite` gives in this process. Without a worker (one core,
+`PCF_VALIDATION_WORKER=off`, a run launched by the Dagster daemon, or the worker gone), a suite runs
+in this process, with the same result.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import tempfile
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from orchestration.processes import cores, spawned_pool
+from orchestration.validate.gx import SuiteResult, expectations_dir, get_context, release_memory, run_suite
+
+SETTING = "PCF_VALIDATION_WORKER"  # `on` (the default) or `off`: the suites run in the night's process
+
+_LOCK = threading.Lock()
+_POOL: ProcessPoolExecutor | None = None
+
+
+def wanted() -> bool:
+    value = os.environ.get(SETTING, "").strip().lower() or "on"
+    if value not in ("on", "off"):
+        raise ValueError(f"{SETTING}={value!r}: use on (the default) or off")
+    return value == "on"
+
+
+def start() -> bool:
+    """Start the worker (once per process) and have it import GX now. False when it is off
+    (`PCF_VALIDATION_WORKER=off`) or on a single core, where it would take the core the night needs."""
+    global _POOL
+    with _LOCK:
+        if _POOL is None and wanted() and cores() >= 2:
+            _POOL = spawned_pool(1)
+            _POOL.submit(_warm_up)
+            atexit.register(stop)
+        return _POOL is not None
+
+
+def stop() -> None:
+    """Stop the worker, not waiting for a suite it may still be running."""
+    global _POOL
+    with _LOCK:
+        pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def running() -> bool:
+    return _POOL is not None
+
+
+def validate(
+    name: str, data: pd.DataFrame | pa.Table | pa.RecordBatchReader, directory: Path | None = None
+) -> SuiteResult:
+    """`run_suite(name, data, directory)`, in the worker when one is running.
+
+    A `RecordBatchReader` is written to the worker's file batch by batch: this process never holds
+    the whole table (the activity rows of a first night at ten million lines are 1.5 GB as Arrow).
+    """
+    pool = _POOL
+    if pool is None or isinstance(data, pd.DataFrame):
+        return run_suite(name, data.read_all() if isinstance(data, pa.RecordBatchReader) else data, directory)
+    directory = directory or expectations_dir()  # this process's, not the one the worker started with
+    handle, path = tempfile.mkstemp(prefix="pcf-suite-", suffix=".arrow")
+    os.close(handle)
+    try:
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, data.schema) as writer:
+            if isinstance(data, pa.Table):
+                writer.write_table(data)
+            else:
+                for batch in data:
+                    writer.write_batch(batch)
+        try:
+            future = pool.submit(_validate_file, name, path, directory)
+        except RuntimeError:  # stopped since (`stop`): this process runs the suite
+            future = None
+        if future is not None:
+            try:
+                result = future.result()
+            except BrokenProcessPool:  # the worker died (out of memory?): this process runs the suite
+                stop()
+            else:
+                _submit_quietly(pool, _tidy)  # while this process goes on
+                return result
+        return _validate_file(name, path, directory)
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def _submit_quietly(pool: ProcessPoolExecutor, function) -> None:
+    try:
+        pool.submit(function)
+    except (RuntimeError, BrokenProcessPool):  # stopped or gone: nothing left to tidy
+        pass
+
+
+def _warm_up() -> None:
+    """In the worker: import GX and make its context, before the first suite needs them."""
+    get_context()
+
+
+def _validate_file(name: str, path: str, directory: Path | None) -> SuiteResult:
+    """The suite on the table of an Arrow file (memory-mapped, not copied): in the worker, or here
+    when the worker is gone."""
+    with pa.memory_map(path) as source:
+        table = pa.ipc.open_file(source).read_all()
+        return run_suite(name, table, directory)
+
+
+def _tidy() -> None:
+    """In the worker, after a suite: it lives on to the next one."""
+    release_memory()

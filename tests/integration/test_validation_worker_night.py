@@ -1,0 +1,34 @@
+"""A night whose suites run in the validation worker (`pcf run`'s default) publishes what a night
+whose suites run in its own process publishes, with the same validation results."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from orchestration.home import Home
+from orchestration.runner import EXIT_OK, run_nightly
+from orchestration.validate import worker
+from tests.conftest import make_home
+from tests.integration.test_release_properties import files_under, is_data_file, release_folder
+
+
+def test_a_night_validated_in_the_worker_publishes_the_same_bytes(tiny_release, tmp_path_factory, monkeypatch):
+    home, outcome = tiny_release  # its suites ran in the test's process (tests/conftest.py)
+    assert outcome.exit_code == EXIT_OK
+    twin = Home(make_home(tmp_path_factory.mktemp("worker_twin"))).ensure()
+    monkeypatch.setenv(worker.SETTING, "on")
+    started, spawned_pool = [], worker.spawned_pool
+    monkeypatch.setattr(worker, "spawned_pool", lambda workers: started.append(workers) or spawned_pool(workers))
+    twin_outcome = run_nightly(twin, as_of=date(2026, 1, 15))
+    assert twin_outcome.exit_code == EXIT_OK, twin_outcome.errors or twin_outcome.failed_checks
+    assert started == [1] and not worker.running()  # one worker for the night, stopped with it
+
+    ours, theirs = files_under(release_folder(home, outcome)), files_under(release_folder(twin, twin_outcome))
+    data = [name for name in ours if is_data_file(name)]
+    assert data and sorted(ours) == sorted(theirs)
+    assert [name for name in data if ours[name] != theirs[name]] == []
+    results, twin_results = files_under(home.root / "validation"), files_under(twin.root / "validation")
+    suites = [name for name in results if name.endswith(".json")]
+    assert len(suites) >= 4 and sorted(results) == sorted(twin_results)
+    assert [name for name in suites if results[name] != twin_results[name]] == []
+

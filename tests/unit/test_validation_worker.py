@@ -1,0 +1,129 @@
+"""The night's Great Expectations worker: the same results as in the night's own process, no file
+left behind, and the night's own process when the worker is gone."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from orchestration.validate import gx, worker
+from tests.unit.test_gx import good_product_footprints
+
+pytestmark = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the worker runs only beside a second core")
+
+
+@pytest.fixture
+def started(tmp_path, monkeypatch):
+    monkeypatch.setattr(worker.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv(worker.SETTING, "on")
+    assert worker.start()
+    yield tmp_path
+    worker.stop()
+
+
+def bad_footprints() -> pa.Table:
+    frame = good_product_footprints()
+    frame.loc[0, "company_uscc"] = "9137020OMA3C1234X5"  # letter O where a digit belongs
+    frame.loc[1, "pcf_excl_biogenic_kgco2e_per_unit"] = -1.0
+    frame.loc[2, "pcf_excl_biogenic_kgco2e_per_unit"] = math.inf
+    frame.loc[0, "gwp_set"] = "AR4"
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def test_a_suite_in_the_worker_gives_what_it_gives_here_and_leaves_no_file(started: Path) -> None:
+    for table in (pa.Table.from_pandas(good_product_footprints(), preserve_index=False), bad_footprints()):
+        here = gx.run_suite("product_footprints", table)
+        there = worker.validate("product_footprints", table)
+        assert there.to_dict() == here.to_dict()
+    assert not there.success and len(there.blocking_failures) == 3
+    assert worker.running()
+    assert list(started.iterdir()) == []  # the Arrow files handed over are removed
+
+
+def test_batches_read_from_a_stream_are_validated_as_the_whole_table(started: Path) -> None:
+    table = bad_footprints()
+    expected = gx.run_suite("product_footprints", table).to_dict()
+
+    def stream() -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=1))
+
+    assert worker.validate("product_footprints", stream()).to_dict() == expected  # in the worker
+    worker.stop()
+    assert worker.validate("product_footprints", stream()).to_dict() == expected  # here
+
+
+def test_a_suite_that_cannot_load_fails_as_it_does_here(started: Path) -> None:
+    table = pa.Table.from_pandas(good_product_footprints(), preserve_index=False)
+    with pytest.raises(Exception) as here:
+        gx.run_suite("no_such_suite", table)
+    with pytest.raises(Exception) as there:
+        worker.validate("no_such_suite", table)
+    assert type(there.value) is type(here.value) and str(there.value) == str(here.value)
+    assert worker.running()  # one bad suite does not lose the worker
+
+
+def test_the_worker_reads_the_suites_this_process_reads_now(started: Path, tmp_path_factory, monkeypatch) -> None:
+    """`$PCF_EXPECTATIONS_DIR` set after the worker started is the folder its suites come from."""
+    strict = tmp_path_factory.mktemp("expectations")
+    suite = json.loads(gx.suite_path("product_footprints").read_text(encoding="utf-8"))
+    suite["expectations"].append(
+        {
+            "type": "expect_column_max_to_be_between",
+            "kwargs": {"column": "pcf_excl_biogenic_kgco2e_per_unit", "max_value": 0.001},
+            "meta": {"blocking": True, "description_en": "a test-only rule", "description_zh": "测试规则"},
+        }
+    )
+    (strict / "product_footprints.json").write_text(json.dumps(suite), encoding="utf-8")
+    monkeypatch.setenv(gx.EXPECTATIONS_DIR_ENV, str(strict))
+    result = worker.validate("product_footprints", pa.Table.from_pandas(good_product_footprints(), preserve_index=False))
+    assert [o.expectation_type for o in result.blocking_failures] == ["expect_column_max_to_be_between"]
+
+
+def test_when_the_worker_dies_the_suite_runs_here(started: Path) -> None:
+    table = bad_footprints()
+    expected = gx.run_suite("product_footprints", table).to_dict()
+    assert worker.validate("product_footprints", table).to_dict() == expected
+    (pid,) = worker._POOL._processes  # noqa: SLF001 - the test kills the worker process itself
+    os.kill(pid, signal.SIGKILL)
+    assert worker.validate("product_footprints", table).to_dict() == expected
+    assert not worker.running()
+    assert list(started.iterdir()) == []
+
+
+def test_the_setting_turns_the_worker_off_and_a_wrong_value_is_named(monkeypatch) -> None:
+    monkeypatch.setenv(worker.SETTING, "off")
+    assert not worker.start() and not worker.running()
+    monkeypatch.setenv(worker.SETTING, "maybe")
+    with pytest.raises(ValueError, match="PCF_VALIDATION_WORKER='maybe': use on"):
+        worker.start()
+
+
+def test_the_nights_process_does_not_import_gx_when_the_worker_validates() -> None:
+    """In a fresh interpreter: with the worker started, a suite runs and GX stays out of this process."""
+    code = """
+import sys
+import pyarrow as pa
+from orchestration.validate import worker
+from tests.unit.test_gx import good_product_footprints
+
+if __name__ == "__main__":
+    assert worker.start()
+    table = pa.Table.from_pandas(good_product_footprints(), preserve_index=False)
+    assert worker.validate("product_footprints", table).success
+    assert "great_expectations" not in sys.modules
+    print("ok")
+"""
+    environment = {**os.environ, worker.SETTING: "on"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2], env=environment
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
