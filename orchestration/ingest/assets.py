@@ -9,6 +9,7 @@ from orchestration.feedback import write_release_feedback
 from orchestration.ingest.factors import ingest_factor_releases
 from orchestration.ingest.submissions import ingest_submissions
 from orchestration.resources import PcfSettings
+from orchestration.validate import worker
 from orchestration.warehouse import connect
 
 INGEST_RETRY = RetryPolicy(max_retries=2, delay=2, backoff=Backoff.EXPONENTIAL)
@@ -37,6 +38,7 @@ def receipt_date(connection, as_of: date) -> date | None:
 )
 def ingest_factors(context: AssetExecutionContext, settings: PcfSettings):
     """Validate and archive new factor releases from landing/factors/; a bad release is rejected whole."""
+    worker.start()  # a run the Dagster daemon launched: GX is imported beside ingestion (`pcf run` started it before)
     home = settings.pcf_home()
     with connect(home.root) as connection:
         received = receipt_date(connection, settings.as_of_date())
@@ -64,6 +66,7 @@ def ingest_factors(context: AssetExecutionContext, settings: PcfSettings):
 )
 def ingest_company_submissions(context: AssetExecutionContext, settings: PcfSettings):
     """Archive and read new submission files from landing/submissions/; bad files are quarantined whole."""
+    worker.start()  # a run the Dagster daemon launched: GX is imported beside ingestion (`pcf run` started it before)
     home = settings.pcf_home()
     with connect(home.root) as connection:
         received = receipt_date(connection, settings.as_of_date())

@@ -32,3 +32,31 @@ def test_a_night_validated_in_the_worker_publishes_the_same_bytes(tiny_release, 
     assert len(suites) >= 4 and sorted(results) == sorted(twin_results)
     assert [name for name in suites if results[name] != twin_results[name]] == []
 
+
+
+def test_a_run_the_daemon_launches_starts_the_worker_at_ingestion(tmp_path, monkeypatch):
+    """Without `pcf run` (the job executed as a launched run executes it), the first ingest step
+    starts the worker, and the night's suites run in it."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.runner import FAST_JOB
+
+    home = Home(make_home(tmp_path)).ensure()
+    monkeypatch.setenv(worker.SETTING, "on")
+    monkeypatch.setenv("PCF_HOME", str(home.root))
+    started, spawned_pool = [], worker.spawned_pool
+    monkeypatch.setattr(worker, "spawned_pool", lambda workers: started.append(workers) or spawned_pool(workers))
+    validated_there = []
+    monkeypatch.setattr(worker, "_submit_quietly", lambda pool, function: validated_there.append(pool) or None)
+    settings = {"home": str(home.root), "as_of": "2026-01-15"}
+    try:
+        with DagsterInstance.ephemeral() as instance:
+            result = defs.resolve_job_def(FAST_JOB).execute_in_process(
+                run_config={"resources": {"settings": {"config": settings}}}, instance=instance, raise_on_error=False
+            )
+        assert result.success
+        assert started == [1] and worker.running()  # the process's worker, until it stops or exits
+        assert len(validated_there) >= 4  # every suite of the night answered by the worker
+    finally:
+        worker.stop()
