@@ -1,12 +1,12 @@
 """Great Expectations in a process of its own, imported while the night does other work.
 
 Importing Great Expectations takes 3–3.5 s of one core, which a night in a process of its own paid
-at its first suite. `pcf run` starts this worker as the night begins (`start`): it imports GX
-beside the night's own imports and ingestion, on the other core, and every suite of the night
-then runs there (`validate`). The data goes to it as an Arrow file and the result comes back as
-the same `SuiteResult` `run_suite` gives in this process. Without a worker (one core,
-`PCF_VALIDATION_WORKER=off`, a run launched by the Dagster daemon, or the worker gone), a suite runs
-in this process, with the same result.
+at its first suite. `pcf run` starts this worker as the night begins (`start`; a run the Dagster
+daemon launches, at its first ingest step): it imports GX beside the night's own imports and
+ingestion, on the other core, and every suite of the night then runs there (`validate`). The data
+goes to it as an Arrow file and the result comes back as the same `SuiteResult` `run_suite` gives
+in this process. Without a worker (one core, `PCF_VALIDATION_WORKER=off`, or the worker gone), a
+suite runs in this process, with the same result.
 """
 
 from __future__ import annotations
