@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -127,3 +128,35 @@ if __name__ == "__main__":
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
+
+
+def test_the_worker_ends_when_the_nights_process_is_killed(tmp_path) -> None:
+    """A night's process killed with SIGKILL leaves no worker behind (it would wait for ever)."""
+    code = """
+import os, sys, time
+from orchestration.validate import worker
+
+if __name__ == "__main__":
+    assert worker.start()
+    worker._POOL.submit(os.getpid).result()
+    print(*worker._POOL._processes, flush=True)
+    time.sleep(60)
+"""
+    environment = {**os.environ, worker.SETTING: "on"}
+    night = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2], env=environment
+    )
+    (pid,) = map(int, night.stdout.readline().split())
+    os.kill(night.pid, signal.SIGKILL)
+    night.wait()
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        if Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] == "Z":  # ended, not reaped yet
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the worker outlived the night's process by 10 s")
