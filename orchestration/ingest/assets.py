@@ -38,7 +38,7 @@ def receipt_date(connection, as_of: date) -> date | None:
 )
 def ingest_factors(context: AssetExecutionContext, settings: PcfSettings):
     """Validate and archive new factor releases from landing/factors/; a bad release is rejected whole."""
-    worker.start()  # a run the Dagster daemon launched: GX is imported beside ingestion (`pcf run` started it before)
+    worker.start()  # in a run the Dagster daemon launched; `pcf run` has started it already
     home = settings.pcf_home()
     with connect(home.root) as connection:
         received = receipt_date(connection, settings.as_of_date())
@@ -66,7 +66,7 @@ def ingest_factors(context: AssetExecutionContext, settings: PcfSettings):
 )
 def ingest_company_submissions(context: AssetExecutionContext, settings: PcfSettings):
     """Archive and read new submission files from landing/submissions/; bad files are quarantined whole."""
-    worker.start()  # a run the Dagster daemon launched: GX is imported beside ingestion (`pcf run` started it before)
+    worker.start()  # in a run the Dagster daemon launched; `pcf run` has started it already
     home = settings.pcf_home()
     with connect(home.root) as connection:
         received = receipt_date(connection, settings.as_of_date())

@@ -20,7 +20,7 @@ from orchestration.home import Home
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import load_manifest
 from orchestration.validate import worker
-from orchestration.validate.gx import SuiteResult, release_memory, suite_columns, suite_names, suite_path
+from orchestration.validate.gx import SuiteResult, suite_columns, suite_names, suite_path
 from orchestration.warehouse import connect
 
 
@@ -84,8 +84,6 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
         # streamed: to the validation worker's file batch by batch, or read whole when the suite
         # runs in this process
         result = worker.validate(suite, connection.sql(query, params=params).to_arrow_reader(VALIDATE_BATCH_ROWS))
-    if result.row_count >= RELEASE_AFTER_ROWS and not worker.running():
-        release_memory()
     input_path(home, suite).unlink(missing_ok=True)  # it vouches for the result about to be replaced
     save_result(home, result)
     if digest is not None:
@@ -140,9 +138,6 @@ def kept_result(home: Home, suite_name: str, digest: str | None) -> SuiteResult 
     return replace(result, reused=True)
 
 
-# A suite run in the night's own process on this many rows gives its frame back after (a collection
-# costs about 0.3 s there, more than a small frame is worth); the worker gives back after each suite.
-RELEASE_AFTER_ROWS = 1_000_000
 VALIDATE_BATCH_ROWS = 256 * 1024
 
 

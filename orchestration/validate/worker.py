@@ -15,6 +15,7 @@ import atexit
 import os
 import tempfile
 import threading
+from contextlib import suppress
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -26,6 +27,9 @@ from orchestration.processes import cores, spawned_pool
 from orchestration.validate.gx import SuiteResult, expectations_dir, get_context, release_memory, run_suite
 
 SETTING = "PCF_VALIDATION_WORKER"  # `on` (the default) or `off`: the suites run in the night's process
+# A suite run in this process on this many rows gives its frame back after (a collection costs
+# about 0.3 s, more than a small frame is worth).
+RELEASE_AFTER_ROWS = 1_000_000
 
 _LOCK = threading.Lock()
 _POOL: ProcessPoolExecutor | None = None
@@ -70,10 +74,11 @@ def validate(
 
     A `RecordBatchReader` is written to the worker's file batch by batch: this process never holds
     the whole table (the activity rows of a first night at ten million lines are 1.5 GB as Arrow).
+    A suite of many rows run in this process gives its frame back after (`release_memory`).
     """
     pool = _POOL
     if pool is None or isinstance(data, pd.DataFrame):
-        return run_suite(name, data.read_all() if isinstance(data, pa.RecordBatchReader) else data, directory)
+        return _given_back(run_suite(name, data.read_all() if isinstance(data, pa.RecordBatchReader) else data, directory))
     directory = directory or expectations_dir()  # this process's, not the one the worker started with
     handle, path = tempfile.mkstemp(prefix="pcf-suite-", suffix=".arrow")
     os.close(handle)
@@ -84,28 +89,34 @@ def validate(
             else:
                 for batch in data:
                     writer.write_batch(batch)
-        try:
-            future = pool.submit(_validate_file, name, path, directory)
-        except RuntimeError:  # stopped since (`stop`): this process runs the suite
-            future = None
-        if future is not None:
-            try:
-                result = future.result()
-            except BrokenProcessPool:  # the worker died (out of memory?): this process runs the suite
-                stop()
-            else:
-                _submit_quietly(pool, _tidy)  # while this process goes on
-                return result
-        return _validate_file(name, path, directory)
+        result = _in_worker(pool, name, path, directory)
+        return result if result is not None else _given_back(_validate_file(name, path, directory))
     finally:
         Path(path).unlink(missing_ok=True)
 
 
-def _submit_quietly(pool: ProcessPoolExecutor, function) -> None:
+def _in_worker(pool: ProcessPoolExecutor, name: str, path: str, directory: Path) -> SuiteResult | None:
+    """The suite's result from the worker; None when it was stopped or has died (this process runs
+    the suite). An error of the suite itself is raised here as it would be in this process."""
     try:
-        pool.submit(function)
-    except (RuntimeError, BrokenProcessPool):  # stopped or gone: nothing left to tidy
-        pass
+        future = pool.submit(_validate_file, name, path, directory)
+    except RuntimeError:  # stopped since (`stop`)
+        return None
+    try:
+        result = future.result()
+    except BrokenProcessPool:  # the worker died (out of memory?)
+        stop()
+        return None
+    with suppress(RuntimeError, BrokenProcessPool):  # stopped or gone: nothing left to give back
+        pool.submit(release_memory)  # in the worker, while this process goes on
+    return result
+
+
+def _given_back(result: SuiteResult) -> SuiteResult:
+    """`result`, once the frame of a suite of many rows run in this process is given back."""
+    if result.row_count >= RELEASE_AFTER_ROWS:
+        release_memory()
+    return result
 
 
 def _warm_up() -> None:
@@ -119,8 +130,3 @@ def _validate_file(name: str, path: str, directory: Path | None) -> SuiteResult:
     with pa.memory_map(path) as source:
         table = pa.ipc.open_file(source).read_all()
         return run_suite(name, table, directory)
-
-
-def _tidy() -> None:
-    """In the worker, after a suite: it lives on to the next one."""
-    release_memory()

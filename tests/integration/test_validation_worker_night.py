@@ -47,8 +47,15 @@ def test_a_run_the_daemon_launches_starts_the_worker_at_ingestion(tmp_path, monk
     monkeypatch.setenv("PCF_HOME", str(home.root))
     started, spawned_pool = [], worker.spawned_pool
     monkeypatch.setattr(worker, "spawned_pool", lambda workers: started.append(workers) or spawned_pool(workers))
-    validated_there = []
-    monkeypatch.setattr(worker, "_submit_quietly", lambda pool, function: validated_there.append(pool) or None)
+    validated_there, in_worker = [], worker._in_worker  # noqa: SLF001 - counts the suites the worker answered
+
+    def counted(*arguments):
+        result = in_worker(*arguments)
+        if result is not None:
+            validated_there.append(result)
+        return result
+
+    monkeypatch.setattr(worker, "_in_worker", counted)
     settings = {"home": str(home.root), "as_of": "2026-01-15"}
     try:
         with DagsterInstance.ephemeral() as instance:
