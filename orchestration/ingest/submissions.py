@@ -21,7 +21,7 @@ from orchestration import pact
 from orchestration.home import Home
 from orchestration.ingest.archive import LandedFile, archive, known_hashes, landed_files, remember_hashes
 from orchestration.ingest.rules import PACT_RULES, PRODUCT_LEVEL, add_row_problems, load_reference_tables
-from orchestration.io.csv_bulk import CsvBatch, PlainCsv, examine, is_candidate
+from orchestration.io.csv_bulk import CsvBatch, Part, PartWriter, PlainCsv, examine_into, is_candidate
 from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
 from orchestration.processes import cores, spawned_pool
@@ -287,25 +287,41 @@ def ingest_file(
 
 # From this many files a night's new files are copied to the archive and examined (`plain_csv`)
 # in a process per core, each file read once: one process examining the 20,000 files of a
-# 10M-line night took 18 s, and copying them beside it another 10–15 s.
+# 10M-line night took 18 s, and copying them beside it another 10–15 s. A worker takes
+# `_TASK_FILES` files at a time and writes the plain ones into part files for DuckDB
+# (`csv_bulk.PartWriter`).
 PARALLEL_RECEIVE_FILES = 200
+_TASK_FILES = 32
+
+_Task = list[tuple[int, str, Path, str, "Path | None"]]  # number, submission_id, path, sha256, transcoded
 
 
-def _archive_and_examine(root: Path, path: Path, sha256: str, transcoded: Path | None) -> tuple[str | None, bool, PlainCsv | None]:
-    """In a worker process: the file's archive copy, and its shape when `transcoded` is given (a
-    CSV file DuckDB may read). (None, ...) or (..., False, None): not done, for the night's own
+def _receive_task(root: Path, scratch: Path, task: int, files: _Task) -> tuple[list[tuple[str | None, bool, PlainCsv | None]], list[Part]]:
+    """In a worker process, for each file: its archive copy, and its shape when `transcoded` is
+    given (a CSV file DuckDB may read), a plain file written into the task's part files in
+    `scratch` (`examine_into`). (None, ...) or (..., False, None): not done, for the night's own
     process to do again, which reports the error if there is one."""
+    home = Home(root)
+    parts = PartWriter(scratch, f"part-{task:06d}")
+    results: list[tuple[str | None, bool, PlainCsv | None]] = []
+    for number, submission_id, path, sha256, transcoded in files:
+        try:
+            data = path.read_bytes()
+            archived = archive(home, path, sha256, sync=False, data=data)
+        except Exception:  # noqa: BLE001 - archived again in the night's own process
+            results.append((None, False, None))
+            continue
+        if transcoded is None:
+            results.append((archived, False, None))
+            continue
+        try:
+            results.append((archived, True, examine_into(data, transcoded, number, submission_id, parts)))
+        except Exception:  # noqa: BLE001 - examined again in the night's own process
+            results.append((archived, False, None))
     try:
-        data = path.read_bytes()
-        archived = archive(Home(root), path, sha256, sync=False, data=data)
-    except Exception:  # noqa: BLE001 - archived again in the night's own process
-        return None, False, None
-    if transcoded is None:
-        return archived, False, None
-    try:
-        return archived, True, examine(data, transcoded)
-    except Exception:  # noqa: BLE001 - examined again in the night's own process
-        return archived, False, None
+        return results, parts.close()
+    except Exception:  # noqa: BLE001 - a part not written whole: its files are examined again
+        return [(copy, False, None) for copy, _, _ in results], []
 
 
 def receive_files(home: Home, files: list[LandedFile], plain: CsvBatch | None) -> list[str]:
@@ -313,28 +329,31 @@ def receive_files(home: Home, files: list[LandedFile], plain: CsvBatch | None) -
     examine each CSV file DuckDB may read for it (`CsvBatch.examined`).
 
     From `PARALLEL_RECEIVE_FILES` files on two cores or more this runs in a process per core,
-    each file read once for both; what a worker could not do is done here. Fewer files: only the
+    each file read once for both, and the plain files are written into part files for DuckDB
+    (`CsvBatch.examined_into`); what a worker could not do is done here. Fewer files: only the
     copies here, and `CsvBatch.add` examines each file itself. Either way a file gets the same
     copy and the same shape.
     """
     archived: list[str] = []
     if plain is not None and len(files) >= PARALLEL_RECEIVE_FILES and cores() >= 2:
-        transcoded = [
-            plain.transcoded_path(landed.submission_id) if is_candidate(landed.path, MAX_FILE_BYTES) else None
-            for landed in files
+        numbered: _Task = [
+            (
+                number, landed.submission_id, landed.path, landed.sha256,
+                plain.transcoded_path(landed.submission_id) if is_candidate(landed.path, MAX_FILE_BYTES) else None,
+            )
+            for number, landed in enumerate(files)
         ]
+        tasks = [numbered[start : start + _TASK_FILES] for start in range(0, len(numbered), _TASK_FILES)]
         pool = spawned_pool(cores())
         try:
-            results = pool.map(
-                _archive_and_examine,
-                [home.root] * len(files), [landed.path for landed in files], [landed.sha256 for landed in files],
-                transcoded, chunksize=32,
-            )
+            done = pool.map(_receive_task, [home.root] * len(tasks), [plain.scratch()] * len(tasks), range(len(tasks)), tasks)
             try:
-                for landed, (copy, examined, shape) in zip(files, results):
-                    archived.append(copy or archive(home, landed.path, landed.sha256, sync=False))
-                    if examined:
-                        plain.examined(landed.submission_id, shape)
+                for task, (results, parts) in zip(tasks, done):
+                    for (_, submission_id, path, sha256, _), (copy, examined, shape) in zip(task, results):
+                        archived.append(copy or archive(home, path, sha256, sync=False))
+                        if examined:
+                            plain.examined(submission_id, shape)
+                    plain.examined_into(parts)
             except BrokenProcessPool:
                 pass  # a worker died (out of memory?): the rest are done below
         finally:

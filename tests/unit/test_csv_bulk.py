@@ -62,6 +62,9 @@ CASES: dict[str, str | bytes] = {
     "control_byte.csv": text(HEADER, rows("1\x01")[0]),
     "escaped_quote.csv": text(HEADER, rows("1")[0].replace("Hot-rolled coil", '"Hot-rolled ""coil"""')),
     "latin1.csv": text(HEADER, rows("1")[0].replace("Hot-rolled coil", "Bl\xe9")).encode("latin-1"),
+    "quotes_inside_cell.csv": text(HEADER, *rows("1", "2")[:1], rows("2")[0].replace("Hot-rolled coil", 'Hot"rolled"coil')),
+    "unclosed_quote.csv": text(HEADER, rows("1")[0].replace("Hot-rolled coil", '"Hot-rolled coil'), *rows("2", "3")),
+    "plain_after_unclosed_quote.csv": text(HEADER, *rows("6", "7")),
 }
 
 
@@ -113,6 +116,51 @@ def test_files_examined_in_worker_processes_equal_python(tmp_path, cases_landing
 
     assert copies(tmp_path / "together") == copies(tmp_path / "alone")
     assert len(copies(tmp_path / "together")) == len(CASES)
+
+
+@pytest.mark.parametrize("task_files", [3, 32])
+def test_files_read_from_part_files_equal_python(tmp_path, cases_landing, monkeypatch, task_files):
+    """The workers write the plain files into part files, which DuckDB reads in their place: the
+    same rows as the Python reader, and a broken file among them costs only itself."""
+    from orchestration.ingest import submissions
+
+    monkeypatch.setattr(submissions, "PARALLEL_RECEIVE_FILES", 2)
+    monkeypatch.setattr(submissions, "_TASK_FILES", task_files)
+    parts: list[csv_bulk.Part] = []
+    examined_into = CsvBatch.examined_into
+
+    def note_parts(self, written):
+        parts.extend(written)
+        return examined_into(self, written)
+
+    monkeypatch.setattr(CsvBatch, "examined_into", note_parts)
+    together = ingest_night(tmp_path / "together", cases_landing, read_plain_csv_together=True)
+    assert together == ingest_night(tmp_path / "alone", cases_landing, read_plain_csv_together=False)
+
+    in_parts = {submission_id for part in parts for _, submission_id in part.members}
+    assert len(parts) > 1 and max(len(part.members) for part in parts) > 1
+    names = {row[1]: row[3] for row in together[3]}  # raw.files: submission_id → file_name
+    # A quoted cell that may run on to the next line keeps its file out of the parts.
+    assert {names[sid] for sid in in_parts}.isdisjoint({"line_break_in_cell.csv", "unclosed_quote.csv"})
+    with connect(tmp_path / "together") as connection:
+        read_by_duckdb = {names[sid] for (sid,) in connection.sql("select submission_id from raw.csv_batch_files").fetchall()}
+    # Every plain file that shared a part with a ragged file was still read by DuckDB.
+    assert {"plain.csv", "crlf.csv", "bom.csv", "gb18030.csv", "label_row.csv", "plain_after_unclosed_quote.csv"} <= read_by_duckdb
+    assert "ragged_short.csv" in {names[sid] for sid in in_parts} and "ragged_short.csv" not in read_by_duckdb
+
+
+@pytest.mark.parametrize(
+    ("raw", "closes"),
+    [
+        (b"a,b\n1,2\n", True),
+        (b'a,b\n"1,x",2\n"3",""""\n', True),
+        (b'a,b\n"1\n2",3\n', False),
+        (b'a,b\n"1,2\n3,4\n', False),
+        (b'a,b\n1,2"\n"3,4\n', False),
+    ],
+)
+def test_quotes_close_on_their_line(raw, closes):
+    assert csv_bulk.quotes_close_on_their_line(raw) is closes
 
 
 def test_corpus_read_together_equals_python(tmp_path):
