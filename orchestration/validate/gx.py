@@ -27,6 +27,7 @@ import itertools
 import json
 import math
 import os
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -34,10 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
     from great_expectations.core import ExpectationSuite
     from great_expectations.data_context import AbstractDataContext
 
@@ -332,6 +333,8 @@ def _pandas_type_for_arrow(data_type: pa.DataType) -> Any:
     cast went through a Python object per value (3 s of the 10M-row activity suite); from `str` it
     is no cast at all.
     """
+    import pandas as pd
+
     if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
         return pd.StringDtype("pyarrow", na_value=np.nan)
     return None
@@ -347,6 +350,8 @@ def to_pandas(data: pd.DataFrame | pa.Table | pa.RecordBatch) -> pd.DataFrame:
     several times faster (a 1M-row activity suite: 1.0 s instead of 1.6 s). A DataFrame without
     Arrow-backed columns is returned as it is (not copied).
     """
+    import pandas as pd  # imported where a suite runs: the night's process may never need it
+
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if isinstance(data, pa.Table):
@@ -386,11 +391,12 @@ def jsonable(value: Any) -> Any:
         return float(value)
     if isinstance(value, decimal.Decimal):
         return jsonable(float(value))
-    if value is pd.NaT or value is pd.NA:
+    pandas = sys.modules.get("pandas")  # a pandas value exists only once pandas is imported
+    if pandas is not None and (value is pandas.NaT or value is pandas.NA):
         return None
-    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, dt.time)):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):  # pandas' Timestamp too
         return value.isoformat()
-    if isinstance(value, (pd.Timedelta, dt.timedelta)):
+    if isinstance(value, dt.timedelta):  # pandas' Timedelta too
         return str(value)
     if isinstance(value, Mapping):
         return {str(key): jsonable(item) for key, item in value.items()}
@@ -588,6 +594,7 @@ def _validate_with_gx(suite_name: str, configurations: dict[int, Any], frame: pd
     The pandas datasource is created for this run and deleted afterwards, so GX's execution
     engine (which caches the loaded batch and some metrics) does not keep the frame alive.
     """
+    import pandas as pd
     from great_expectations.core import ExpectationSuite
     from great_expectations.validator.v1_validator import Validator
 

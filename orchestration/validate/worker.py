@@ -19,12 +19,15 @@ from contextlib import suppress
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from orchestration.processes import cores, spawned_pool
 from orchestration.validate.gx import SuiteResult, expectations_dir, get_context, release_memory, run_suite
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; the night's process does not import pandas
+    import pandas as pd
 
 SETTING = "PCF_VALIDATION_WORKER"  # `on` (the default) or `off`: the suites run in the night's process
 # A suite run in this process on this many rows gives its frame back after (a collection costs
@@ -77,7 +80,7 @@ def validate(
     A suite of many rows run in this process gives its frame back after (`release_memory`).
     """
     pool = _POOL
-    if pool is None or isinstance(data, pd.DataFrame):
+    if pool is None or not isinstance(data, (pa.Table, pa.RecordBatchReader)):  # a pandas frame stays here
         return _given_back(run_suite(name, data.read_all() if isinstance(data, pa.RecordBatchReader) else data, directory))
     directory = directory or expectations_dir()  # this process's, not the one the worker started with
     handle, path = tempfile.mkstemp(prefix="pcf-suite-", suffix=".arrow")
