@@ -22,9 +22,10 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -83,39 +84,46 @@ class Part:
     lines: int  # data lines of all members
 
 
+@dataclass
+class _PartBeingWritten:
+    path: Path
+    handle: BinaryIO
+    members: list[tuple[int, str]] = field(default_factory=list)
+    lines: int = 0
+
+
 class PartWriter:
     """Writes plain files into part files, one per kind of header (in a worker process)."""
 
     def __init__(self, folder: Path, name: str) -> None:
         self.folder, self.name = folder, name
-        self._open: dict[tuple[tuple[str, ...], bool], tuple[Path, object, list[tuple[int, str]], list[int]]] = {}
+        self._parts: dict[tuple[tuple[str, ...], bool], _PartBeingWritten] = {}
 
     def add(self, number: int, submission_id: str, text: str, shape: PlainCsv) -> None:
         """Append a plain file (its decoded text and shape from `plain_csv`) to its part."""
         key = (shape.columns, shape.only_spaces)
-        if key not in self._open:
-            path = self.folder / f"{self.name}-{len(self._open)}.csv"
-            handle = path.open("wb")
-            handle.write((",".join(("file", *shape.columns)) + "\n").encode())
-            self._open[key] = (path, handle, [], [0])
-        _, handle, members, lines = self._open[key]
+        part = self._parts.get(key)
+        if part is None:
+            path = self.folder / f"{self.name}-{len(self._parts)}.csv"
+            part = self._parts[key] = _PartBeingWritten(path, path.open("wb"))
+            part.handle.write((",".join(("file", *shape.columns)) + "\n").encode())
         body = text.split("\n", 1)[1]
         if "\r" in body:
             body = body.replace("\r\n", "\n")  # `plain_csv`: every CR is part of a CRLF
         if not body.endswith("\n"):
             body += "\n"
         prefix = f"{number},"
-        handle.write((prefix + body[:-1].replace("\n", "\n" + prefix) + "\n").encode("utf-8"))
-        members.append((number, submission_id))
-        lines[0] += shape.data_lines
+        part.handle.write((prefix + body[:-1].replace("\n", "\n" + prefix) + "\n").encode("utf-8"))
+        part.members.append((number, submission_id))
+        part.lines += shape.data_lines
 
     def close(self) -> list[Part]:
         """Close every part file; returns the parts."""
         parts = []
-        for (columns, only_spaces), (path, handle, members, lines) in self._open.items():
-            handle.close()
-            parts.append(Part(path, columns, only_spaces, tuple(members), lines[0]))
-        self._open = {}
+        for (columns, only_spaces), part in self._parts.items():
+            part.handle.close()
+            parts.append(Part(part.path, columns, only_spaces, tuple(part.members), part.lines))
+        self._parts = {}
         return parts
 
 
@@ -285,12 +293,12 @@ class CsvBatch:
             if all(submission_id in self.files for _, submission_id in part.members):
                 members = tuple((number, sid, self.files[sid].shape) for number, sid in part.members)
                 reads.append(_Read(part.path, part.columns, part.only_spaces, members, part.lines, numbered=True))
-        read = {sid for r in reads for _, sid, _ in r.members}
+        in_reads = {sid for read in reads for _, sid, _ in read.members}
         for submission_id, queued in self.files.items():
             if submission_id not in in_parts:
                 shape = queued.shape
                 reads.append(_Read(queued.read_path, shape.columns, shape.only_spaces, ((0, submission_id, shape),), shape.data_lines))
-        unreadable = [sid for sid in self.files if sid in in_parts and sid not in read]
+        unreadable = [sid for sid in self.files if sid in in_parts and sid not in in_reads]
         return reads, unreadable
 
     def load(self, connection: duckdb.DuckDBPyConnection) -> list[tuple[str, Path]]:
