@@ -21,7 +21,7 @@ from orchestration import pact
 from orchestration.home import Home
 from orchestration.ingest.archive import LandedFile, archive, known_hashes, landed_files, remember_hashes
 from orchestration.ingest.rules import PACT_RULES, PRODUCT_LEVEL, add_row_problems, load_reference_tables
-from orchestration.io.csv_bulk import CsvBatch, Part, PartWriter, PlainCsv, examine_into, is_candidate
+from orchestration.io.csv_bulk import CsvBatch, Part, PartWriter, PlainCsv, examine_into, is_candidate, remove_stale_scratch
 from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
 from orchestration.processes import cores, spawned_pool
@@ -422,6 +422,7 @@ def ingest_submissions(
     seq = next_received_seq(connection)
     quarantined = 0
     drop_unrecorded_csv_batches(connection)  # read by a night that died before it committed
+    remove_stale_scratch()  # part files of a night killed while reading
     # One transaction for the night's batch: every file is stored, then the row rules run once over
     # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
     batch = NightBatch(flush_rows, read_plain_csv_together)

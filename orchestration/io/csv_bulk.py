@@ -20,6 +20,7 @@ DuckDB reads in place of the files.
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -240,6 +241,32 @@ def examine_into(raw: bytes, transcoded: Path, number: int, submission_id: str, 
     return shape
 
 
+SCRATCH_PREFIX = "pcf-csv-"
+
+
+def remove_stale_scratch(folder: Path | None = None) -> int:
+    """Remove the temporary folders (`CsvBatch.scratch`) of nights whose process is gone: a night
+    killed while reading leaves its part files, as large as its files. Returns how many."""
+    removed = 0
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = path.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or not path.is_dir() or _running(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
 class CsvBatch:
     """Plain CSV files of one night, read by DuckDB into `raw.submission_rows` in one pass per header."""
 
@@ -251,9 +278,11 @@ class CsvBatch:
         self._parts: list[Part] = []  # from `examined_into`
 
     def scratch(self) -> Path:
-        """The batch's temporary folder (removed with the batch): UTF-8 copies and part files."""
+        """The batch's temporary folder (removed with the batch): UTF-8 copies and part files.
+        Named after this process, so that a later night can remove it if this one is killed
+        (`remove_stale_scratch`)."""
         if self._tmp is None:
-            self._tmp = Path(tempfile.mkdtemp(prefix="pcf-csv-"))
+            self._tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
         return self._tmp
 
     def transcoded_path(self, submission_id: str) -> Path:

@@ -7,6 +7,7 @@ must be identical, including for files the DuckDB read hands back to the Python 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -316,3 +317,19 @@ def test_a_warehouse_that_stored_rows_in_a_table_keeps_them(tmp_path):
         assert connection.sql("select submission_id, source_row, amount from raw.submission_rows").fetchall() == [("s1", 2, "1.5")]
     with connect(home.root) as connection:  # and again: nothing more to do
         assert connection.sql("select count(*) from raw.submission_rows").fetchall()[0][0] == 1
+
+
+def test_a_killed_nights_scratch_is_removed_by_the_next(tmp_path):
+    """The part files of a night whose process is gone are removed; a running night's are kept."""
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    stale = tmp_path / f"{csv_bulk.SCRATCH_PREFIX}{gone.stdout.strip()}-abc"
+    live = tmp_path / f"{csv_bulk.SCRATCH_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "pcf-csv-notapid"
+    for folder in (stale, live, other):
+        folder.mkdir()
+        (folder / "part-000000-0.csv").write_text("file,a\n")
+    assert csv_bulk.remove_stale_scratch(tmp_path) == 1
+    assert not stale.exists() and live.exists() and other.exists()
