@@ -35,6 +35,7 @@ from orchestration.transform.project import (
     write_run_settings,
 )
 from orchestration.transform.invocation import DbtBuild, DbtBuildError
+from orchestration.transform.templates import FILE_NAME as TEMPLATES_FILE
 from orchestration.warehouse import connect, received_files_through, stored_activity_rows
 
 
@@ -80,7 +81,7 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
         context.log.info("first dbt build in this home: the project's saved parse is carried over")
     manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     arguments, selection = dbt_invocation_args(context, manifest, translator, target, full_refresh)
-    build = DbtBuild(arguments, run_results=target / "run_results.json")
+    build = DbtBuild(arguments, run_results=target / "run_results.json", compiled_templates=target / TEMPLATES_FILE)
     context.log.info(f"dbt {' '.join(arguments)}")
     with scoped_environ(environment):
         try:

@@ -10,6 +10,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class DbtBuild:
 
     args: Sequence[str]
     run_results: Path | None = None
+    compiled_templates: Path | None = None  # where the build's compiled Jinja is kept (`templates`)
     errors: list[str] = field(default_factory=list)
 
     def events(self, grace_s: float = 10.0) -> Iterator[dict[str, Any]]:
@@ -58,7 +60,8 @@ class DbtBuild:
 
         def invoke() -> None:
             try:
-                outcome["result"] = dbtRunner(callbacks=[collect]).invoke(list(self.args))
+                with self._templates():
+                    outcome["result"] = dbtRunner(callbacks=[collect]).invoke(list(self.args))
                 self._write_run_results(outcome["result"].result)
             except BaseException as error:  # noqa: BLE001 - reported by the step, never lost in the thread
                 outcome.setdefault("error", error)
@@ -87,6 +90,13 @@ class DbtBuild:
                 stop(thread, grace_s)
         thread.join()
         self._raise_unless_successful(outcome)
+
+    def _templates(self) -> AbstractContextManager[None]:
+        if self.compiled_templates is None:
+            return nullcontext()
+        from orchestration.transform.templates import CompiledTemplates
+
+        return CompiledTemplates(self.compiled_templates).installed()
 
     def _write_run_results(self, result: Any) -> None:
         if self.run_results is None or not hasattr(result, "write"):

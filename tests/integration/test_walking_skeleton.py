@@ -237,3 +237,13 @@ def test_first_build_in_a_new_home_uses_the_saved_parse(published):
     with connect(home.root, read_only=True) as connection:
         environment = dbt_env(home, stored_activity_rows(connection))  # as the dbt step computes it
     assert saved["state_check"]["profile_hash"]["checksum"] == profile_hash(environment)
+
+
+def test_a_build_keeps_its_compiled_templates_for_the_next_process(published):
+    """The night's dbt build leaves the Jinja code it compiled in the home, for the next night's
+    process to take instead of compiling it again (`orchestration/transform/templates.py`)."""
+    from orchestration.transform.templates import FILE_NAME, CompiledTemplates
+
+    home, _, _ = published
+    kept = CompiledTemplates(home.dbt_target / FILE_NAME)
+    assert len(kept.kept) > 100  # every macro and node the build rendered
