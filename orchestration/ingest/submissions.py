@@ -21,7 +21,7 @@ from orchestration import pact
 from orchestration.home import Home
 from orchestration.ingest.archive import LandedFile, archive, known_hashes, landed_files, remember_hashes
 from orchestration.ingest.rules import PACT_RULES, PRODUCT_LEVEL, add_row_problems, load_reference_tables
-from orchestration.io.csv_bulk import CsvBatch, Part, PartWriter, PlainCsv, examine_into, is_candidate, remove_stale_scratch
+from orchestration.io.csv_bulk import CsvBatch, Part, PartWriter, PlainCsv, examine, is_candidate, remove_stale_scratch
 from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
 from orchestration.processes import cores, spawned_pool
@@ -299,7 +299,7 @@ _Task = list[tuple[int, str, Path, str, "Path | None"]]  # number, submission_id
 def _receive_task(root: Path, scratch: Path, task: int, files: _Task) -> tuple[list[tuple[str | None, bool, PlainCsv | None]], list[Part]]:
     """In a worker process, for each file: its archive copy, and its shape when `transcoded` is
     given (a CSV file DuckDB may read), a plain file written into the task's part files in
-    `scratch` (`examine_into`). (None, ...) or (..., False, None): not done, for the night's own
+    `scratch` (`examine`). (None, ...) or (..., False, None): not done, for the night's own
     process to do again, which reports the error if there is one."""
     home = Home(root)
     parts = PartWriter(scratch, f"part-{task:06d}")
@@ -315,7 +315,7 @@ def _receive_task(root: Path, scratch: Path, task: int, files: _Task) -> tuple[l
             results.append((archived, False, None))
             continue
         try:
-            results.append((archived, True, examine_into(data, transcoded, number, submission_id, parts)))
+            results.append((archived, True, examine(data, transcoded, (parts, number, submission_id))))
         except Exception:  # noqa: BLE001 - examined again in the night's own process
             results.append((archived, False, None))
     try:

@@ -206,17 +206,6 @@ def is_candidate(path: Path, max_bytes: int) -> bool:
     return path.suffix.lower() == ".csv" and path.stat().st_size <= max_bytes
 
 
-def examine(raw: bytes, transcoded: Path) -> PlainCsv | None:
-    """`plain_csv` of a file's bytes, its UTF-8 copy written to `transcoded` when it is not UTF-8."""
-    found = plain_csv(raw)
-    if found is None:
-        return None
-    text, shape = found
-    if shape.encoding != "utf-8":
-        transcoded.write_text(text, encoding="utf-8", newline="")
-    return shape
-
-
 # Every byte but the quote and the line feed (neither is ever part of a GB18030 or UTF-8 character).
 _ALL_BUT_QUOTE_AND_LF = bytes(byte for byte in range(256) if byte not in b'"\n')
 
@@ -227,14 +216,17 @@ def quotes_close_on_their_line(raw: bytes) -> bool:
     return b'"' not in raw or b'"' not in raw.translate(None, _ALL_BUT_QUOTE_AND_LF).replace(b'""', b"")
 
 
-def examine_into(raw: bytes, transcoded: Path, number: int, submission_id: str, parts: PartWriter) -> PlainCsv | None:
-    """`examine`, a plain file appended to its part in `parts` instead of copied to `transcoded`
-    (unless a quoted cell may run on to the next line: that file is read on its own)."""
+def examine(raw: bytes, transcoded: Path, into: tuple[PartWriter, int, str] | None = None) -> PlainCsv | None:
+    """`plain_csv` of a file's bytes. A plain file goes into its part when `into` gives the part
+    writer, the file's number and its submission_id (unless a quoted cell may run on to the next
+    line: that file is read on its own); otherwise its UTF-8 copy is written to `transcoded` when
+    it is not UTF-8."""
     found = plain_csv(raw)
     if found is None:
         return None
     text, shape = found
-    if quotes_close_on_their_line(raw):
+    if into is not None and quotes_close_on_their_line(raw):
+        parts, number, submission_id = into
         parts.add(number, submission_id, text, shape)
     elif shape.encoding != "utf-8":
         transcoded.write_text(text, encoding="utf-8", newline="")
@@ -312,23 +304,21 @@ class CsvBatch:
         self.files[submission_id] = _Queued(path, path if shape.encoding == "utf-8" else transcoded, shape)
         return shape.encoding
 
-    def _reads(self) -> tuple[list[_Read], list[str]]:
-        """What `load` reads: each part whose members are all queued, and each other queued file;
-        and the queued files of a part that cannot be read (their UTF-8 copies were never made)."""
+    def _reads(self) -> list[_Read]:
+        """What `load` reads: each part, and each queued file in none. A member `add` did not queue
+        (its file changed since a worker examined it) is left out of its part's reading: its
+        rows there are named by no received file, and the Python reader reads it."""
         reads: list[_Read] = []
         in_parts: set[str] = set()
         for part in self._parts:
-            in_parts.update(submission_id for _, submission_id in part.members)
-            if all(submission_id in self.files for _, submission_id in part.members):
-                members = tuple((number, sid, self.files[sid].shape) for number, sid in part.members)
-                reads.append(_Read(part.path, part.columns, part.only_spaces, members, part.lines, numbered=True))
-        in_reads = {sid for read in reads for _, sid, _ in read.members}
+            members = tuple((number, sid, self.files[sid].shape) for number, sid in part.members if sid in self.files)
+            reads.append(_Read(part.path, part.columns, part.only_spaces, members, part.lines, numbered=True))
+            in_parts.update(sid for _, sid in part.members)
         for submission_id, queued in self.files.items():
             if submission_id not in in_parts:
                 shape = queued.shape
                 reads.append(_Read(queued.read_path, shape.columns, shape.only_spaces, ((0, submission_id, shape),), shape.data_lines))
-        unreadable = [sid for sid in self.files if sid in in_parts and sid not in in_reads]
-        return reads, unreadable
+        return reads
 
     def load(self, connection: duckdb.DuckDBPyConnection) -> list[tuple[str, Path]]:
         """Read every queued file into batch tables; returns (submission_id, path) of files not read line for line.
@@ -339,10 +329,9 @@ class CsvBatch:
         the night's transaction; a night that dies before leaves tables no record names, which
         `drop_unrecorded_csv_batches` removes.
         """
-        reads, unreadable = self._reads()
-        not_plain = [(submission_id, self.files[submission_id].landed) for submission_id in unreadable]
+        not_plain: list[tuple[str, Path]] = []
         groups: dict[tuple[tuple[str, ...], bool, bool], list[_Read]] = {}
-        for read in reads:
+        for read in self._reads():
             groups.setdefault((read.columns, read.only_spaces, read.numbered), []).append(read)
         cursor = connection.cursor()
         try:
