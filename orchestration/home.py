@@ -62,6 +62,12 @@ class Home:
         return self.root / "pact-footprints.parquet"
 
     @property
+    def scratch(self) -> Path:
+        """Files a night writes for itself and removes once read (a large night's CSV part files).
+        A night is the home's one writer: what is here when it begins, a killed night left."""
+        return self.root / "scratch"
+
+    @property
     def dbt_target(self) -> Path:
         """Where a night's dbt build writes what it ran and found (run_results.json, its saved parse)."""
         return self.root / "dbt" / "target"

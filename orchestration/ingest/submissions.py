@@ -8,6 +8,7 @@ a run: whatever a file holds, the outcome is a record, never an exception.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
@@ -21,7 +22,7 @@ from orchestration import pact
 from orchestration.home import Home
 from orchestration.ingest.archive import LandedFile, archive, known_hashes, landed_files, remember_hashes
 from orchestration.ingest.rules import PACT_RULES, PRODUCT_LEVEL, add_row_problems, load_reference_tables
-from orchestration.io.csv_bulk import CsvBatch, Part, PartWriter, PlainCsv, examine, is_candidate, remove_stale_scratch
+from orchestration.io.csv_bulk import CsvBatch, Part, PartWriter, PlainCsv, examine, is_candidate
 from orchestration.io.readers import check_size, read_submission
 from orchestration.problems import FileRejected, Problem
 from orchestration.processes import cores, spawned_pool
@@ -166,11 +167,11 @@ class NightBatch:
     line, is parsed in Python as it comes, its rows inserted in chunks of `flush_rows`.
     """
 
-    def __init__(self, flush_rows: int = 250_000, read_plain_csv_together: bool = True) -> None:
+    def __init__(self, flush_rows: int = 250_000, read_plain_csv_together: bool = True, scratch: Path | None = None) -> None:
         self.pending: list[pa.Table] = []
         self.pending_rows = 0
         self.flush_rows = flush_rows
-        self.plain = CsvBatch()
+        self.plain = CsvBatch(scratch)
         self.read_plain_csv_together = read_plain_csv_together
         self.read_together: dict[str, str] = {}  # encoding of each file DuckDB read, by submission_id
         self.files: list[FileRecord] = []
@@ -422,10 +423,10 @@ def ingest_submissions(
     seq = next_received_seq(connection)
     quarantined = 0
     drop_unrecorded_csv_batches(connection)  # read by a night that died before it committed
-    remove_stale_scratch()  # part files of a night killed while reading
+    shutil.rmtree(home.scratch, ignore_errors=True)  # part files of a night killed while reading
     # One transaction for the night's batch: every file is stored, then the row rules run once over
     # all of them; a crash part-way leaves none recorded, so the next run reads them all again.
-    batch = NightBatch(flush_rows, read_plain_csv_together)
+    batch = NightBatch(flush_rows, read_plain_csv_together, home.scratch)
     try:
         archived = receive_files(home, unique, batch.plain if read_plain_csv_together else None)
         batch.read_plain_files(connection, unique)

@@ -20,7 +20,6 @@ DuckDB reads in place of the files.
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -233,48 +232,24 @@ def examine(raw: bytes, transcoded: Path, into: tuple[PartWriter, int, str] | No
     return shape
 
 
-SCRATCH_PREFIX = "pcf-csv-"
-
-
-def remove_stale_scratch(folder: Path | None = None) -> int:
-    """Remove the temporary folders (`CsvBatch.scratch`) of nights whose process is gone: a night
-    killed while reading leaves its part files, as large as its files. Returns how many."""
-    removed = 0
-    for path in Path(folder or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        pid = path.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
-        if not pid.isdigit() or not path.is_dir() or _running(int(pid)):
-            continue
-        shutil.rmtree(path, ignore_errors=True)
-        removed += 1
-    return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
-
-
 class CsvBatch:
     """Plain CSV files of one night, read by DuckDB into `raw.submission_rows` in one pass per header."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
         self.files: dict[str, _Queued] = {}  # by submission_id
         self.received: list[ReceivedFile] = []  # files `load` read line for line, for `record`
+        self.folder = folder  # where `scratch` makes its folder (the home's; None: the system's)
         self._tmp: Path | None = None
         self._examined: dict[str, PlainCsv | None] = {}  # by submission_id, from `examined`
         self._parts: list[Part] = []  # from `examined_into`
 
     def scratch(self) -> Path:
-        """The batch's temporary folder (removed with the batch): UTF-8 copies and part files.
-        Named after this process, so that a later night can remove it if this one is killed
-        (`remove_stale_scratch`)."""
+        """The batch's temporary folder in `folder` (removed with the batch): UTF-8 copies and
+        part files."""
         if self._tmp is None:
-            self._tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+            if self.folder is not None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            self._tmp = Path(tempfile.mkdtemp(prefix="pcf-csv-", dir=self.folder))
         return self._tmp
 
     def transcoded_path(self, submission_id: str) -> Path:

@@ -7,7 +7,6 @@ must be identical, including for files the DuckDB read hands back to the Python 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -319,17 +318,23 @@ def test_a_warehouse_that_stored_rows_in_a_table_keeps_them(tmp_path):
         assert connection.sql("select count(*) from raw.submission_rows").fetchall()[0][0] == 1
 
 
-def test_a_killed_nights_scratch_is_removed_by_the_next(tmp_path):
-    """The part files of a night whose process is gone are removed; a running night's are kept."""
-    import subprocess
-    import sys
+def test_a_killed_nights_scratch_is_removed_by_the_next(tmp_path, cases_landing, monkeypatch):
+    """A night keeps its part files in the home's scratch folder and removes them once read; the
+    next night removes what a killed one left there."""
+    from orchestration.ingest import submissions
 
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
-    stale = tmp_path / f"{csv_bulk.SCRATCH_PREFIX}{gone.stdout.strip()}-abc"
-    live = tmp_path / f"{csv_bulk.SCRATCH_PREFIX}{os.getpid()}-def"
-    other = tmp_path / "pcf-csv-notapid"
-    for folder in (stale, live, other):
-        folder.mkdir()
-        (folder / "part-000000-0.csv").write_text("file,a\n")
-    assert csv_bulk.remove_stale_scratch(tmp_path) == 1
-    assert not stale.exists() and live.exists() and other.exists()
+    monkeypatch.setattr(submissions, "PARALLEL_RECEIVE_FILES", 2)
+    left = tmp_path / "night" / "scratch" / "pcf-csv-killed"
+    left.mkdir(parents=True)
+    (left / "part-000000-0.csv").write_text("file,a\n")
+    made: list[Path] = []
+    scratch = CsvBatch.scratch
+
+    def note_scratch(self):
+        made.append(scratch(self))
+        return made[-1]
+
+    monkeypatch.setattr(CsvBatch, "scratch", note_scratch)
+    ingest_night(tmp_path / "night", cases_landing, read_plain_csv_together=True)
+    assert made and all(path.parent == tmp_path / "night" / "scratch" for path in made)
+    assert not left.exists() and not any(path.exists() for path in made)
