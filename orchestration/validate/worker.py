@@ -53,7 +53,6 @@ def start() -> bool:
         if _POOL is None and wanted() and cores() >= 2:
             _POOL = spawned_pool(1)
             _POOL.submit(_warm_up)
-            atexit.register(stop)
         return _POOL is not None
 
 
@@ -64,6 +63,9 @@ def stop() -> None:
         pool, _POOL = _POOL, None
     if pool is not None:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+atexit.register(stop)  # once: a process that starts and stops a worker every night registers it once
 
 
 def running() -> bool:
