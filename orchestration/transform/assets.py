@@ -36,6 +36,7 @@ from orchestration.transform.project import (
 )
 from orchestration.transform.invocation import DbtBuild, DbtBuildError
 from orchestration.transform.templates import FILE_NAME as TEMPLATES_FILE
+from orchestration.validate.checks import begin_suites, suite_check_key
 from orchestration.warehouse import connect, received_files_through, stored_activity_rows
 
 
@@ -101,6 +102,19 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
     if set(context.selected_asset_keys) >= set(context.assets_def.keys):  # every model was built
         with connect(home.root) as connection:
             record_build(connection, digest, files_through)
+    # the GX suites of the models just built run in the validation worker from now, beside the
+    # feedback steps (ahead of the checks that take their results)
+    begun = begin_suites(home, suites_of_run(context))
+    if begun:
+        context.log.info(f"Great Expectations suites begun in the validation worker: {', '.join(begun)}")
+
+
+def suites_of_run(context: AssetExecutionContext) -> list[str]:
+    """The models this step built whose suite check the run selected (every check when the run
+    names none)."""
+    selected = context.run.asset_check_selection
+    built = sorted(key.to_user_string() for key in context.selected_asset_keys)
+    return [name for name in built if selected is None or suite_check_key(name) in selected]
 
 
 def dbt_invocation_args(

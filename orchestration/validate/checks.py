@@ -10,11 +10,11 @@ under $PCF_HOME/validation/ so the release carries the report of the checks that
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
+from dagster import AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from orchestration.home import Home
 from orchestration.resources import PcfSettings
@@ -55,11 +55,43 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
     table built incrementally (it has a `built_at` column: int_activity_rows) is validated on the
     rows its latest build added; the rows of earlier nights were validated when they were added
     and have not changed since. A dataset whose rows, suite and validating code are those of its
-    saved result keeps that result (`kept_result`).
+    saved result keeps that result (`kept_result`). A suite begun in the validation worker on the
+    same rows (`begin_suites`) gives the worker's result.
     """
     suite = suite_name or table_name
-    wanted = suite_columns(suite)
+    begun = _BEGUN.pop((str(home.root), suite), None)
     with connect(home.root, read_only=True) as connection:
+        read = SuiteInput.of(connection, table_name, suite)
+        kept = kept_result(home, suite, read.digest)
+        if begun is not None and (kept is not None or begun.key != read.key or begun.suite.discarded):
+            begun.suite.discard()  # not needed, or begun on other rows: the rows are read again below
+            begun = None
+        if kept is not None:
+            return kept
+        if begun is None:  # streamed: to the worker's file batch by batch, or read whole to run here
+            result = worker.validate(suite, read.reader(connection))
+    if begun is not None:
+        result = begun.suite.result()
+    input_path(home, suite).unlink(missing_ok=True)  # it vouches for the result about to be replaced
+    save_result(home, result)
+    if read.digest is not None:
+        input_path(home, suite).write_text(read.digest + "\n", encoding="utf-8")
+    return result
+
+
+@dataclass(frozen=True)
+class SuiteInput:
+    """The rows a suite reads from its table (`query` with `params`), their number, and their
+    digest (`input_digest`; None for a large table)."""
+
+    query: str
+    params: list | None
+    rows: int
+    digest: str | None
+
+    @classmethod
+    def of(cls, connection, table_name: str, suite: str) -> "SuiteInput":
+        wanted = suite_columns(suite)
         found = connection.execute(
             "select table_schema, column_name from information_schema.columns where table_name = ? "
             "order by table_schema = 'main' desc, table_schema, ordinal_position",
@@ -69,26 +101,58 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
         present = [column for column_schema, column in found if column_schema == schema]
         read = [column for column in present if wanted is None or column in wanted] or present
         columns = ", ".join('"' + column.replace('"', '""') + '"' for column in read)
-        # text as Arrow large strings, which pandas keeps its strings in (not cast again there);
-        # a setting of this connection only
-        connection.execute("set arrow_large_buffer_size = true")
         query, params = f"select {columns} from {schema}.{table_name}", None
         if "built_at" in present:
             earliest, latest = connection.execute(f"select min(built_at), max(built_at) from {schema}.{table_name}").fetchall()[0]
             if earliest != latest:  # no filter when one build made every row
                 query, params = query + " where built_at = ?", [latest]
-        digest = input_digest(connection, suite, query, params)
-        kept = kept_result(home, suite, digest)
-        if kept is not None:
-            return kept
-        # streamed: to the validation worker's file batch by batch, or read whole when the suite
-        # runs in this process
-        result = worker.validate(suite, connection.sql(query, params=params).to_arrow_reader(VALIDATE_BATCH_ROWS))
-    input_path(home, suite).unlink(missing_ok=True)  # it vouches for the result about to be replaced
-    save_result(home, result)
-    if digest is not None:
-        input_path(home, suite).write_text(digest + "\n", encoding="utf-8")
-    return result
+        rows = connection.execute(f"select count(*) from ({query})", params).fetchall()[0][0]
+        return cls(query, params, rows, input_digest(connection, suite, query, params, rows))
+
+    @property
+    def key(self) -> tuple:
+        return (self.query, repr(self.params), self.rows, self.digest)
+
+    def reader(self, connection):
+        """The rows in batches, text as Arrow large strings, which pandas keeps its strings in (not
+        cast again there); a setting of this connection only."""
+        connection.execute("set arrow_large_buffer_size = true")
+        return connection.sql(self.query, params=self.params).to_arrow_reader(VALIDATE_BATCH_ROWS)
+
+
+@dataclass(frozen=True)
+class _Begun:
+    key: tuple
+    suite: worker.Begun
+
+
+# (home, suite) → the suite begun in the validation worker as dbt finished, taken by its check
+_BEGUN: dict[tuple[str, str], _Begun] = {}
+
+
+def begin_suites(home: Home, datasets: list[str]) -> list[str]:
+    """Hand the suites of `datasets` (those with a suite) to the validation worker now, once their
+    tables are final, and return their names; each dataset's check then takes its result
+    (`validate_table`). The night's process writes each suite's rows to the worker's file and goes
+    on to its next step (the feedback files) while the worker validates. Nothing when no worker is
+    running; a suite whose rows keep their saved result is not begun."""
+    for begun in list(_BEGUN.values()):  # of an earlier night in this process, never taken
+        begun.suite.discard()
+    _BEGUN.clear()
+    if not worker.running():
+        return []
+    names: list[str] = []
+    with connect(home.root, read_only=True) as connection:
+        for suite in dataset_suite_names(datasets):
+            read = SuiteInput.of(connection, suite, suite)
+            if kept_result(home, suite, read.digest) is not None:
+                continue
+            handed = worker.begin(suite, read.reader(connection))
+            if handed is None:  # the worker has gone: each check runs its suite
+                break
+            _BEGUN[(str(home.root), suite)] = _Begun(read.key, handed)
+            names.append(suite)
+    return names
 
 
 # A table of at most this many rows is fingerprinted before its suite runs (milliseconds), and an
@@ -98,12 +162,11 @@ FINGERPRINT_ROWS = 1_000_000
 VALIDATING_CODE = Path(__file__).with_name("gx.py")  # how a suite's expectations are run and reported
 
 
-def input_digest(connection, suite: str, query: str, params: list | None) -> str | None:
+def input_digest(connection, suite: str, query: str, params: list | None, rows: int) -> str | None:
     """What a suite's result depends on, as one digest: the suite's file, the validating code and
-    the Great Expectations version, and the rows it would read (their count and a sum of the
-    hashes of the rows, whatever their order). None for a table of more than FINGERPRINT_ROWS rows.
+    the Great Expectations version, and the rows it would read (`rows` of them; a sum of the hashes
+    of the rows, whatever their order). None for a table of more than FINGERPRINT_ROWS rows.
     """
-    rows = connection.execute(f"select count(*) from ({query})", params).fetchall()[0][0]
     if rows > FINGERPRINT_ROWS:
         return None
     fingerprint = connection.execute(
@@ -141,12 +204,22 @@ def kept_result(home: Home, suite_name: str, digest: str | None) -> SuiteResult 
 VALIDATE_BATCH_ROWS = 256 * 1024
 
 
+def suite_check_key(dataset: str) -> AssetCheckKey:
+    return AssetCheckKey(AssetKey(dataset), f"{dataset}_expectations")
+
+
+# The tags of a step that runs after dbt and before the suites' checks, while the validation worker
+# runs the suites begun as dbt finished (`begin_suites`): the feedback steps. Dagster runs the
+# steps that are ready in the order of this priority.
+AHEAD_OF_THE_SUITES = {"dagster/priority": "1"}
+
+
 def suite_check(dataset: str):
     """The blocking asset check that runs `expectations/<dataset>.json` on the asset `<dataset>`."""
 
     @asset_check(
         asset=AssetKey(dataset),
-        name=f"{dataset}_expectations",
+        name=suite_check_key(dataset).name,
         blocking=True,
         description=f"Great Expectations suite expectations/{dataset}.json on {dataset}.",
         pool="duckdb",

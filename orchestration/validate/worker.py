@@ -16,7 +16,7 @@ import os
 import tempfile
 import threading
 from contextlib import suppress
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,7 +57,17 @@ def start() -> bool:
 
 
 def stop() -> None:
-    """Stop the worker, not waiting for a suite it may still be running."""
+    """Stop the worker, not waiting for a suite it may still be running; the files of suites
+    begun and not asked for are removed."""
+    _let_go()
+    with _LOCK:
+        begun = list(_BEGUN)
+    for suite in begun:  # handed over and never asked for (the night failed or was stopped)
+        suite.discard()
+
+
+def _let_go() -> None:
+    """Shut the worker's pool down; suites begun in it are answered here (`Begun.result`)."""
     global _POOL
     with _LOCK:
         pool, _POOL = _POOL, None
@@ -81,9 +91,58 @@ def validate(
     the whole table (the activity rows of a first night at ten million lines are 1.5 GB as Arrow).
     A suite of many rows run in this process gives its frame back after (`release_memory`).
     """
-    pool = _POOL
-    if pool is None or not isinstance(data, (pa.Table, pa.RecordBatchReader)):  # a pandas frame stays here
+    begun = begin(name, data, directory) if isinstance(data, (pa.Table, pa.RecordBatchReader)) else None
+    if begun is None:  # no worker, or a pandas frame, which stays here
         return _given_back(run_suite(name, data.read_all() if isinstance(data, pa.RecordBatchReader) else data, directory))
+    return begun.result()
+
+
+class Begun:
+    """A suite handed to the worker and not yet answered: `result` waits for it (or runs it in
+    this process when the worker has gone), `discard` gives it up. Either removes its file."""
+
+    def __init__(self, name: str, path: str, directory: Path, pool: ProcessPoolExecutor) -> None:
+        self.name, self._path, self._directory = name, path, directory
+        try:
+            self._future: Future | None = pool.submit(_validate_file, name, path, directory)
+        except RuntimeError:  # stopped since (`stop`): `result` runs it here
+            self._future = None
+        self._pool = pool
+        self.discarded = False
+
+    def result(self) -> SuiteResult:
+        """The suite's result, from the worker, or from this process when the worker was stopped or
+        has died. An error of the suite itself is raised here as it would be in this process."""
+        if self.discarded:
+            raise RuntimeError(f"the suite {self.name} was given up (`discard`) and has no result")
+        with _LOCK:
+            _BEGUN.discard(self)
+        try:
+            result = _answer(self._pool, self._future) if self._future is not None else None
+            return result if result is not None else _given_back(_validate_file(self.name, self._path, self._directory))
+        finally:
+            Path(self._path).unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Give the suite up (not run if the worker has not started it) and remove its file."""
+        self.discarded = True
+        with _LOCK:
+            _BEGUN.discard(self)
+        if self._future is not None:
+            self._future.cancel()
+        Path(self._path).unlink(missing_ok=True)
+
+
+_BEGUN: set[Begun] = set()  # handed to the worker, not yet answered or discarded: `stop` removes their files
+
+
+def begin(name: str, data: pa.Table | pa.RecordBatchReader, directory: Path | None = None) -> Begun | None:
+    """Hand the suite `name` on `data` to the worker and return at once: the data are written to
+    the worker's file here (batch by batch), the suite runs there while this process goes on, and
+    `Begun.result` gives its result. None when no worker is running."""
+    pool = _POOL
+    if pool is None:
+        return None
     directory = directory or expectations_dir()  # this process's, not the one the worker started with
     handle, path = tempfile.mkstemp(prefix="pcf-suite-", suffix=".arrow")
     os.close(handle)
@@ -94,23 +153,24 @@ def validate(
             else:
                 for batch in data:
                     writer.write_batch(batch)
-        result = _in_worker(pool, name, path, directory)
-        return result if result is not None else _given_back(_validate_file(name, path, directory))
-    finally:
+        begun = Begun(name, path, directory, pool)
+    except BaseException:
         Path(path).unlink(missing_ok=True)
+        raise
+    with _LOCK:
+        _BEGUN.add(begun)
+    return begun
 
 
-def _in_worker(pool: ProcessPoolExecutor, name: str, path: str, directory: Path) -> SuiteResult | None:
+def _answer(pool: ProcessPoolExecutor, future: Future) -> SuiteResult | None:
     """The suite's result from the worker; None when it was stopped or has died (this process runs
-    the suite). An error of the suite itself is raised here as it would be in this process."""
-    try:
-        future = pool.submit(_validate_file, name, path, directory)
-    except RuntimeError:  # stopped since (`stop`)
-        return None
+    the suite)."""
     try:
         result = future.result()
-    except BrokenProcessPool:  # the worker died (out of memory?)
-        stop()
+    except CancelledError:  # stopped before the worker began it
+        return None
+    except BrokenProcessPool:  # the worker died (out of memory?): the suites begun in it run here
+        _let_go()
         return None
     with suppress(RuntimeError, BrokenProcessPool):  # stopped or gone: nothing left to give back
         pool.submit(release_memory)  # in the worker, while this process goes on

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from orchestration.bench import _keeping_instances
 from orchestration.home import Home
 from orchestration.runner import EXIT_OK, run_nightly
 from orchestration.validate import worker
@@ -19,9 +20,27 @@ def test_a_night_validated_in_the_worker_publishes_the_same_bytes(tiny_release, 
     monkeypatch.setenv(worker.SETTING, "on")
     started, spawned_pool = [], worker.spawned_pool
     monkeypatch.setattr(worker, "spawned_pool", lambda workers: started.append(workers) or spawned_pool(workers))
-    twin_outcome = run_nightly(twin, as_of=date(2026, 1, 15))
+    suite_files = tmp_path_factory.mktemp("suite_files")
+    monkeypatch.setattr(worker.tempfile, "tempdir", str(suite_files))
+    answered, answer = [], worker._answer  # noqa: SLF001 - counts the suites the worker answered
+    monkeypatch.setattr(worker, "_answer", lambda *arguments: answered.append(answer(*arguments)) or answered[-1])
+    with _keeping_instances() as instances:
+        twin_outcome = run_nightly(twin, as_of=date(2026, 1, 15))
     assert twin_outcome.exit_code == EXIT_OK, twin_outcome.errors or twin_outcome.failed_checks
     assert started == [1] and not worker.running()  # one worker for the night, stopped with it
+
+    # the suites were begun as dbt finished, the feedback steps ran while the worker validated, and
+    # each check took the worker's answer
+    (instance,) = instances
+    (run,) = instance.get_runs()
+    records = instance.all_logs(run.run_id)
+    begun = [r.user_message for r in records if r.step_key == "pcf_dbt_models" and "suites begun in the validation worker" in r.user_message]
+    assert len(begun) == 1 and all(name in begun[0] for name in ("int_activity_rows", "product_footprints", "emission_factors"))
+    order = [r.step_key for r in records if r.dagster_event is not None and r.dagster_event.event_type_value == "STEP_START"]
+    checks = [i for i, step in enumerate(order) if step.endswith("_expectations")]
+    assert len(checks) >= 4 and max(order.index("submission_feedback"), order.index("shipment_feedback")) < min(checks)
+    assert len([result for result in answered if result is not None]) >= 4
+    assert list(suite_files.iterdir()) == []  # every begun suite's file removed
 
     ours, theirs = files_under(release_folder(home, outcome)), files_under(release_folder(twin, twin_outcome))
     data = [name for name in ours if is_data_file(name)]
@@ -47,15 +66,15 @@ def test_a_run_the_daemon_launches_starts_the_worker_at_ingestion(tmp_path, monk
     monkeypatch.setenv("PCF_HOME", str(home.root))
     started, spawned_pool = [], worker.spawned_pool
     monkeypatch.setattr(worker, "spawned_pool", lambda workers: started.append(workers) or spawned_pool(workers))
-    validated_there, in_worker = [], worker._in_worker  # noqa: SLF001 - counts the suites the worker answered
+    validated_there, answer = [], worker._answer  # noqa: SLF001 - counts the suites the worker answered
 
     def counted(*arguments):
-        result = in_worker(*arguments)
+        result = answer(*arguments)
         if result is not None:
             validated_there.append(result)
         return result
 
-    monkeypatch.setattr(worker, "_in_worker", counted)
+    monkeypatch.setattr(worker, "_answer", counted)
     settings = {"home": str(home.root), "as_of": "2026-01-15"}
     try:
         with DagsterInstance.ephemeral() as instance:

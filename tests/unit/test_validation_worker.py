@@ -61,6 +61,40 @@ def test_batches_read_from_a_stream_are_validated_as_the_whole_table(started: Pa
     assert worker.validate("product_footprints", stream()).to_dict() == expected  # here
 
 
+def test_suites_begun_run_while_this_process_goes_on_and_give_the_same_results(started: Path) -> None:
+    good, bad = pa.Table.from_pandas(good_product_footprints(), preserve_index=False), bad_footprints()
+    expected = [gx.run_suite("product_footprints", table).to_dict() for table in (good, bad)]
+    begun = [worker.begin("product_footprints", table) for table in (good, bad)]
+    assert all(suite is not None for suite in begun)
+    assert len(list(started.iterdir())) == 2  # their files, until they are answered
+    assert [suite.result().to_dict() for suite in begun] == expected
+    assert list(started.iterdir()) == []
+
+
+def test_suites_begun_and_never_asked_for_leave_no_file_when_the_worker_stops(started: Path) -> None:
+    table = bad_footprints()
+    kept, given_up = worker.begin("product_footprints", table), worker.begin("product_footprints", table)
+    given_up.discard()
+    with pytest.raises(RuntimeError, match="given up"):
+        given_up.result()
+    assert len(list(started.iterdir())) == 1
+    worker.stop()
+    assert list(started.iterdir()) == [] and kept.discarded
+    assert worker.begin("product_footprints", table) is None  # no worker: the caller validates here
+
+
+def test_suites_begun_in_a_worker_that_dies_run_here(started: Path) -> None:
+    table = bad_footprints()
+    expected = gx.run_suite("product_footprints", table).to_dict()
+    assert worker.validate("product_footprints", table).to_dict() == expected  # the worker is up
+    (pid,) = worker._POOL._processes  # noqa: SLF001 - the test kills the worker process itself
+    begun = [worker.begin("product_footprints", table) for _ in range(3)]
+    os.kill(pid, signal.SIGKILL)
+    assert [suite.result().to_dict() for suite in begun] == [expected] * 3
+    assert not worker.running()
+    assert list(started.iterdir()) == []
+
+
 def test_a_suite_that_cannot_load_fails_as_it_does_here(started: Path) -> None:
     table = pa.Table.from_pandas(good_product_footprints(), preserve_index=False)
     with pytest.raises(Exception) as here:
