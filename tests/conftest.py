@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 from datetime import date
@@ -20,6 +21,16 @@ os.environ.setdefault("PCF_VALIDATION_WORKER", "off")
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 SHARED_PACT = REPO.parent / "shared" / "pact"
+
+
+@pytest.fixture(autouse=True)
+def _no_process_outlives_its_test():
+    """A process a test started (a validation worker stopped without waiting, the ingest's pool)
+    has ended before the next test begins, which may count this process's children (the bench's
+    memory figure)."""
+    yield
+    for child in multiprocessing.active_children():
+        child.join(timeout=60)
 
 
 def make_home(root: Path, fixture: str = "tiny") -> Path:
