@@ -63,8 +63,9 @@ class Home:
 
     @property
     def scratch(self) -> Path:
-        """Files a night writes for itself and removes once read (a large night's CSV part files).
-        A night is the home's one writer: what is here when it begins, a killed night left."""
+        """Files a night writes for itself and removes once read (a large night's CSV part files,
+        the rows handed to the validation worker). A night is the home's one writer: what is here
+        when it begins, a killed night left."""
         return self.root / "scratch"
 
     @property

@@ -69,7 +69,7 @@ def validate_table(home: Home, table_name: str, suite_name: str | None = None) -
         if kept is not None:
             return kept
         if begun is None:  # streamed: to the worker's file batch by batch, or read whole to run here
-            result = worker.validate(suite, read.reader(connection))
+            result = worker.validate(suite, read.reader(connection), folder=home.scratch)
     if begun is not None:
         result = begun.suite.result()
     input_path(home, suite).unlink(missing_ok=True)  # it vouches for the result about to be replaced
@@ -147,7 +147,7 @@ def begin_suites(home: Home, datasets: list[str]) -> list[str]:
             read = SuiteInput.of(connection, suite, suite)
             if kept_result(home, suite, read.digest) is not None:
                 continue
-            handed = worker.begin(suite, read.reader(connection))
+            handed = worker.begin(suite, read.reader(connection), folder=home.scratch)
             if handed is None:  # the worker has gone: each check runs its suite
                 break
             _BEGUN[(str(home.root), suite)] = _Begun(read.key, handed)

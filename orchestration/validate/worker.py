@@ -83,15 +83,16 @@ def running() -> bool:
 
 
 def validate(
-    name: str, data: pd.DataFrame | pa.Table | pa.RecordBatchReader, directory: Path | None = None
+    name: str, data: pd.DataFrame | pa.Table | pa.RecordBatchReader, directory: Path | None = None, folder: Path | None = None
 ) -> SuiteResult:
     """`run_suite(name, data, directory)`, in the worker when one is running.
 
-    A `RecordBatchReader` is written to the worker's file batch by batch: this process never holds
-    the whole table (the activity rows of a first night at ten million lines are 1.5 GB as Arrow).
-    A suite of many rows run in this process gives its frame back after (`release_memory`).
+    A `RecordBatchReader` is written to the worker's file (in `folder`, by default the system's
+    temporary folder) batch by batch: this process never holds the whole table (the activity rows
+    of a first night at ten million lines are 1.5 GB as Arrow). A suite of many rows run in this
+    process gives its frame back after (`release_memory`).
     """
-    begun = begin(name, data, directory) if isinstance(data, (pa.Table, pa.RecordBatchReader)) else None
+    begun = begin(name, data, directory, folder) if isinstance(data, (pa.Table, pa.RecordBatchReader)) else None
     if begun is None:  # no worker, or a pandas frame, which stays here
         return _given_back(run_suite(name, data.read_all() if isinstance(data, pa.RecordBatchReader) else data, directory))
     return begun.result()
@@ -136,15 +137,20 @@ class Begun:
 _BEGUN: set[Begun] = set()  # handed to the worker, not yet answered or discarded: `stop` removes their files
 
 
-def begin(name: str, data: pa.Table | pa.RecordBatchReader, directory: Path | None = None) -> Begun | None:
+def begin(
+    name: str, data: pa.Table | pa.RecordBatchReader, directory: Path | None = None, folder: Path | None = None
+) -> Begun | None:
     """Hand the suite `name` on `data` to the worker and return at once: the data are written to
-    the worker's file here (batch by batch), the suite runs there while this process goes on, and
-    `Begun.result` gives its result. None when no worker is running."""
+    the worker's file here (in `folder`, by default the system's temporary folder; batch by
+    batch), the suite runs there while this process goes on, and `Begun.result` gives its result.
+    None when no worker is running."""
     pool = _POOL
     if pool is None:
         return None
     directory = directory or expectations_dir()  # this process's, not the one the worker started with
-    handle, path = tempfile.mkstemp(prefix="pcf-suite-", suffix=".arrow")
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    handle, path = tempfile.mkstemp(prefix="pcf-suite-", suffix=".arrow", dir=folder)
     os.close(handle)
     try:
         with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, data.schema) as writer:

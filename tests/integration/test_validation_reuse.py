@@ -57,12 +57,11 @@ two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the wor
 
 
 @pytest.fixture
-def worker_started(tmp_path, monkeypatch):
-    monkeypatch.setattr(worker.tempfile, "tempdir", str(tmp_path / "suite-files"))
-    (tmp_path / "suite-files").mkdir()
+def worker_started(home, monkeypatch):
+    """The validation worker, and the folder the rows handed to it are written to (the home's scratch)."""
     monkeypatch.setenv(worker.SETTING, "on")
     assert worker.start()
-    yield tmp_path / "suite-files"
+    yield home.scratch
     worker.stop()
 
 

@@ -20,8 +20,6 @@ def test_a_night_validated_in_the_worker_publishes_the_same_bytes(tiny_release, 
     monkeypatch.setenv(worker.SETTING, "on")
     started, spawned_pool = [], worker.spawned_pool
     monkeypatch.setattr(worker, "spawned_pool", lambda workers: started.append(workers) or spawned_pool(workers))
-    suite_files = tmp_path_factory.mktemp("suite_files")
-    monkeypatch.setattr(worker.tempfile, "tempdir", str(suite_files))
     answered, answer = [], worker._answer  # noqa: SLF001 - counts the suites the worker answered
     monkeypatch.setattr(worker, "_answer", lambda *arguments: answered.append(answer(*arguments)) or answered[-1])
     with _keeping_instances() as instances:
@@ -40,7 +38,7 @@ def test_a_night_validated_in_the_worker_publishes_the_same_bytes(tiny_release, 
     checks = [i for i, step in enumerate(order) if step.endswith("_expectations")]
     assert len(checks) >= 4 and max(order.index("submission_feedback"), order.index("shipment_feedback")) < min(checks)
     assert len([result for result in answered if result is not None]) >= 4
-    assert list(suite_files.glob("pcf-suite-*")) == []  # every begun suite's file removed
+    assert list(twin.scratch.glob("pcf-suite-*")) == []  # every begun suite's file, written there, removed
 
     ours, theirs = files_under(release_folder(home, outcome)), files_under(release_folder(twin, twin_outcome))
     data = [name for name in ours if is_data_file(name)]
