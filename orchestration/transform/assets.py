@@ -115,11 +115,14 @@ def pcf_dbt_models(context: AssetExecutionContext, settings: PcfSettings):
 
 
 def suites_of_run(context: AssetExecutionContext) -> list[str]:
-    """The models this step built whose suite check the run selected (every check when the run
-    names none)."""
+    """The models this step built whose suite check runs after it: a check of the job (`fast_job`
+    leaves some out) that the run selected (every one of the job's when it names none)."""
+    checks = set(context.job_def.asset_layer.asset_graph.asset_check_keys)
     selected = context.run.asset_check_selection
+    if selected is not None:
+        checks &= set(selected)
     built = sorted(key.to_user_string() for key in context.selected_asset_keys)
-    return [name for name in built if selected is None or suite_check_key(name) in selected]
+    return [name for name in built if suite_check_key(name) in checks]
 
 
 def dbt_invocation_args(

@@ -79,7 +79,14 @@ def test_a_run_the_daemon_launches_starts_the_worker_at_ingestion(tmp_path, monk
             result = defs.resolve_job_def(FAST_JOB).execute_in_process(
                 run_config={"resources": {"settings": {"config": settings}}}, instance=instance, raise_on_error=False
             )
+            begun = [
+                record.user_message for record in instance.all_logs(result.run_id)
+                if "suites begun in the validation worker" in record.user_message
+            ]
         assert result.success
+        # the suites of the checks this job selects, begun as dbt finished; not the internal
+        # int_activity_rows, whose check fast_job leaves out
+        assert len(begun) == 1 and "product_footprints" in begun[0] and "int_activity_rows" not in begun[0]
         assert started == [1] and worker.running()  # the process's worker, until it stops or exits
         assert len(validated_there) >= 4  # every suite of the night answered by the worker
     finally:
