@@ -34,7 +34,6 @@ from orchestration.inputs import SHIPMENT_COLUMNS
 from orchestration.io import readers
 from orchestration.problems import FileRejected, Problem
 from orchestration.resources import PcfSettings
-from orchestration.validate.checks import AHEAD_OF_THE_SUITES
 from orchestration.warehouse import connect
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -478,7 +477,6 @@ def ingest_shipments(context: AssetExecutionContext, settings: PcfSettings):
     group_name="publish",
     deps=[AssetKey("int_shipment_elements"), AssetKey("int_shipment_element_factors")],
     pool="duckdb",
-    op_tags=AHEAD_OF_THE_SUITES,  # written while the validation worker runs the suites
 )
 def shipment_feedback(context: AssetExecutionContext, settings: PcfSettings) -> MaterializeResult:
     """One report per shipment file under feedback/: rows received, accepted, quarantined, every problem."""

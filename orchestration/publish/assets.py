@@ -38,7 +38,7 @@ from orchestration.provenance import provenance, release_with_fingerprint
 from orchestration.resources import PcfSettings
 from orchestration.transform.project import load_manifest, run_results
 from orchestration.validate.drift import drift_test_result
-from orchestration.validate.checks import AHEAD_OF_THE_SUITES, dataset_suite_names, load_results, model_names
+from orchestration.validate.checks import dataset_suite_names, load_results, model_names
 from orchestration.validate.report import render_validation_html, results_json
 from orchestration.warehouse import connect
 
@@ -230,7 +230,6 @@ def publish_restricted(home: Home, info: ReleaseInfo) -> Path | None:
     group_name="publish",
     deps=[AssetKey("int_submission_row_outcomes"), AssetKey("int_product_problems")],
     pool="duckdb",
-    op_tags=AHEAD_OF_THE_SUITES,  # written while the validation worker runs the suites
 )
 def submission_feedback(context: AssetExecutionContext, settings: PcfSettings) -> MaterializeResult:
     """One report per submission under feedback/: rows received, accepted, quarantined, every problem."""

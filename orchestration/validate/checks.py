@@ -208,10 +208,10 @@ def suite_check_key(dataset: str) -> AssetCheckKey:
     return AssetCheckKey(AssetKey(dataset), f"{dataset}_expectations")
 
 
-# The tags of a step that runs after dbt and before the suites' checks, while the validation worker
-# runs the suites begun as dbt finished (`begin_suites`): the feedback steps. Dagster runs the
-# steps that are ready in the order of this priority.
-AHEAD_OF_THE_SUITES = {"dagster/priority": "1"}
+# A suite's check runs after every other step that is ready with it (Dagster runs ready steps in
+# the order of their priority, 0 by default): the feedback steps run while the validation worker
+# runs the suites begun as dbt finished (`begin_suites`), and the checks then take the results.
+AFTER_THE_OTHER_READY_STEPS = {"dagster/priority": "-1"}
 
 
 def suite_check(dataset: str):
@@ -223,6 +223,7 @@ def suite_check(dataset: str):
         blocking=True,
         description=f"Great Expectations suite expectations/{dataset}.json on {dataset}.",
         pool="duckdb",
+        op_tags=AFTER_THE_OTHER_READY_STEPS,
     )
     def _check(settings: PcfSettings) -> AssetCheckResult:
         result = validate_table(settings.pcf_home(), dataset)
