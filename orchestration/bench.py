@@ -1,7 +1,8 @@
 """`pcf bench`: the SPEC §8 measurement. Generate, run the pipeline, run the floor, compare.
 
 1. `generate` about `lines` activity lines (50 a product, 10 products a company, one file a
-   company) into a fresh home;
+   company) into a fresh home, and flush them to the disk (`os.sync`, not timed): an operator's
+   files land long before the night, whose ingest must not pay for writing them;
 2. run the nightly job in this process (`run_nightly`), timed; its peak memory is the largest
    resident set of this process and its children (the worker processes that read files, the PACT
    exports) held at one moment, sampled from /proc (`TreeMemory`);
@@ -10,7 +11,9 @@
    chains by a recursive CTE, products with a bad row — and the buyers depending on them — left
    out, as the pipeline must). DuckDB cannot read GB18030 offline, so those files are first
    transcoded to UTF-8 in a temporary folder: that step is timed apart (`transcode_s`) and NOT
-   counted in `reference_s`, which is the query alone;
+   counted in `reference_s`, which is the query alone. The pipeline's own writes are flushed
+   first, and the query runs `FLOOR_RUNS` times: `reference_s` is the fastest run (the floor
+   right after a night ran 10–30 % slower than on a quiet machine, flattering the ratio);
 4. compare the pipeline's products (public ones from `main.product_footprints`, the others from
    `intermediate.int_product_footprints`) with the floor's: same products, and
    pcf_excl_biogenic_kgco2e_per_unit equal to 1e-9 relative;
@@ -423,6 +426,17 @@ def utf8_files(submissions: Path, scratch: Path) -> tuple[list[Path], int]:
     return out, transcoded
 
 
+FLOOR_RUNS = 3  # the floor is the fastest of these runs of its query
+
+
+def _sync() -> float:
+    """Flush what was written to the disk, so that the next thing timed does not pay for it; the
+    seconds it took."""
+    started = time.perf_counter()
+    os.sync()
+    return round(time.perf_counter() - started, 3)
+
+
 @dataclass
 class Floor:
     seconds: float
@@ -816,7 +830,10 @@ def print_report(result: dict, console: Console) -> None:
     table.add_row("generate (s)", _fmt(result["generate_s"]), "")
     table.add_row("pipeline wall time (s)", _fmt(result["pipeline_s"]), "≤ 60" if big else "≤ 20" if mid else "")
     table.add_row("pipeline exit code", _fmt(result["pipeline_exit_code"]), "0")
-    table.add_row("floor: one DuckDB query (s)", _fmt(result["reference_s"], 3), "")
+    runs = result.get("reference_runs_s") or []
+    table.add_row(f"floor: one DuckDB query (s, fastest of {len(runs)})", _fmt(result["reference_s"], 3), "")
+    if len(runs) > 1:
+        table.add_row("  … each run (s)", " / ".join(f"{run:.2f}" for run in runs), "")
     table.add_row("floor: GB18030 → UTF-8 first (s, not counted)", _fmt(result["transcode_s"], 3), "")
     table.add_row("ratio pipeline / floor", _fmt(result["ratio"], 1), "≤ 8" if big else "")
     table.add_row("peak RSS, this process and its children at once (MB)", _fmt(result["peak_rss_mb"], 0), "≤ 6144" if big else "≤ 2048" if mid else "")
@@ -895,6 +912,7 @@ def run_bench(
         started = time.perf_counter()
         summary = generate(home_root, companies, PRODUCTS_PER_COMPANY, LINES_PER_PRODUCT, seed=seed)
         result["generate_s"] = round(time.perf_counter() - started, 3)
+        result["sync_after_generate_s"] = _sync()
         home = Home(home_root).ensure()
         rss_before = _max_rss_mb(resource.RUSAGE_SELF)
 
@@ -902,7 +920,9 @@ def run_bench(
             full = run_night(home, AS_OF, profile=root / "pipeline.prof" if profile else None)
         rss_self = _max_rss_mb(resource.RUSAGE_SELF)
         peak_rss = memory.peak_mb()  # now: the floor below runs in this process and has a peak of its own
-        floor = run_reference(home, root / "floor-utf8")
+        result["sync_after_pipeline_s"] = _sync()
+        floors = [run_reference(home, root / "floor-utf8") for _ in range(FLOOR_RUNS)]
+        floor = min(floors, key=lambda run: run.seconds)
         comparison = compare(home, floor)
         result.update(
             lines=summary.lines,
@@ -918,6 +938,7 @@ def run_bench(
             pipeline_errors=full.errors,
             failed_checks=full.failed_checks,
             reference_s=round(floor.seconds, 3),
+            reference_runs_s=[round(run.seconds, 3) for run in floors],
             transcode_s=round(floor.transcode_seconds, 3),
             reference_counts_transcode=False,
             ratio=round(full.seconds / floor.seconds, 1) if floor.seconds else None,

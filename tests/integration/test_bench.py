@@ -27,6 +27,7 @@ def test_bench_pipeline_agrees_with_the_floor(tmp_path, capsys):
     assert result["supplier_links"] > 0
     assert result["pipeline_exit_code"] == 0, result["pipeline_errors"] or result["failed_checks"]
     assert result["reference_products"] > 0
+    assert len(result["reference_runs_s"]) == 3 and result["reference_s"] == min(result["reference_runs_s"])
     assert result["agree"], result["disagreements"]
     assert result["incremental_agree"], result["disagreements"]
     assert result["no_input_process_exit_code"] == 0 and result["incremental_process_exit_code"] == 0
