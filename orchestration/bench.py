@@ -5,7 +5,8 @@
    files land long before the night, whose ingest must not pay for writing them;
 2. run the nightly job in this process (`run_nightly`), timed; its peak memory is the largest
    resident set of this process and its children (the worker processes that read files, the PACT
-   exports) held at one moment, sampled from /proc (`TreeMemory`);
+   exports, the validation worker) held at one moment, sampled from /proc by a process of its
+   own (`TreeMemory`);
 3. the floor: ONE hand-written DuckDB query over the same landing files computing every product's
    per-unit footprint (SPEC §3.1 factor choice, unit conversion from the units seed, supplier
    chains by a recursive CTE, products with a bad row — and the buyers depending on them — left
@@ -38,7 +39,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -666,25 +666,6 @@ def run_process_night(home: Home, as_of: date, log: Path) -> tuple[float, int]:
     return round(seconds, 3), finished.returncode
 
 
-def _processes() -> dict[int, tuple[int, str]]:
-    """Every running process: pid → (parent pid, state letter), from /proc/*/stat."""
-    found: dict[int, tuple[int, str]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
-            found[int(stat.parent.name)] = (int(parent), state)
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def _command(pid: int) -> bytes | None:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-
-
 def profile_top(path: Path, top: int = 15) -> list[tuple[str, float, float, int]]:
     """(function, own seconds, cumulative seconds, calls) of the slowest functions by own time."""
     stats = pstats.Stats(str(path), stream=io.StringIO())
@@ -699,40 +680,15 @@ def _max_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def _status_kb(pid: int, *fields: str) -> dict[str, int]:
-    """`VmRSS`, `VmHWM`… of one process from /proc/PID/status, in kB (empty once it has exited)."""
-    out: dict[str, int] = {}
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return out
-    for line in text.splitlines():
-        name, _, value = line.partition(":")
-        if name in fields:
-            out[name] = int(value.split()[0])
-    return out
-
-
-def _descendants(root: int) -> list[int]:
-    """Running descendants of `root`."""
-    parents = {pid: parent for pid, (parent, _) in _processes().items()}
-    found, frontier = [], {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier}
-        found.extend(frontier)
-    return found
-
-
 class TreeMemory:
-    """Peak resident memory of this process and its children together, sampled from /proc.
+    """Peak resident memory of this process and its children together (`orchestration/tree_memory.py`,
+    which says why it is sampled so, and from a process of its own).
 
-    `getrusage` cannot give it: RUSAGE_CHILDREN reports the largest child's peak, and Linux counts a
-    child's peak from before its `exec` — the parent's whole resident set at the moment of the
-    fork — so adding it to this process's peak counts the pipeline twice. The sampler adds the
-    resident sets of the whole tree every `interval` seconds and keeps the largest sum; this
-    process's exact peak (`ru_maxrss`) is a lower bound for it, and each child's own peak after
-    its `exec` (`VmHWM`) is kept too. A child caught between its fork and its `exec` (same command
-    line as this process) shares this process's pages and is not added.
+    Used as a context manager: the sampler starts (and has taken its first sample) on entry and
+    reports on exit. `peak_kb` is the largest sum seen, `children_peak_kb` the largest own peak of
+    a child, `peak_parts` this process's share and each child's at that moment, `timeline` the tree
+    about once a second. If the sampler fails, `error` says why and `peak_mb` falls back to this
+    process's own exact peak, a lower bound.
     """
 
     def __init__(self, interval: float = 0.05):
@@ -741,41 +697,36 @@ class TreeMemory:
         self.children_peak_kb = 0
         self.peak_parts: tuple[int, list[tuple[int, str, int]]] = (0, [])  # at the peak: own kB, (pid, command, kB)
         self.timeline: list[tuple[float, int, int]] = []  # (seconds, this process kB, children kB), about one a second
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
+        self.error: str | None = None
+        self._sampler: subprocess.Popen | None = None
 
     def __enter__(self) -> "TreeMemory":
-        self._thread.start()
+        script = Path(__file__).with_name("tree_memory.py")
+        self._sampler = subprocess.Popen(
+            [sys.executable, "-I", str(script), str(os.getpid()), str(self.interval)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        assert self._sampler.stdout is not None
+        if self._sampler.stdout.readline().strip() != "ready":
+            self.error = f"the memory sampler did not start (exit code {self._sampler.wait()})"
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        me = os.getpid()
-        own_command = _command(me)
-        started = time.perf_counter()
-        while True:
-            own = _status_kb(me, "VmRSS").get("VmRSS", 0)
-            children = 0
-            counted: list[tuple[int, str, int]] = []
-            for pid in _descendants(me):
-                command = _command(pid)
-                if command == own_command:
-                    continue  # forked, not yet exec'd: its resident set is this process's, shared
-                status = _status_kb(pid, "VmRSS", "VmHWM")
-                children += status.get("VmRSS", 0)
-                counted.append((pid, (command or b"").replace(b"\0", b" ").decode(errors="replace")[:100], status.get("VmRSS", 0)))
-                self.children_peak_kb = max(self.children_peak_kb, status.get("VmHWM", 0))
-            if own + children > self.peak_kb:
-                self.peak_kb = own + children
-                self.peak_parts = (own, counted)
-            seconds = time.perf_counter() - started
-            if not self.timeline or seconds - self.timeline[-1][0] >= 1.0:
-                self.timeline.append((round(seconds, 1), own, children))
-            if self._stop.wait(self.interval):
-                return
+        sampler, self._sampler = self._sampler, None
+        if sampler is None or self.error:
+            return
+        try:
+            output, _ = sampler.communicate("stop\n", timeout=60)
+            found = json.loads(output.strip().splitlines()[-1])
+        except (subprocess.TimeoutExpired, ValueError, IndexError) as error:
+            sampler.kill()
+            sampler.wait()
+            self.error = f"the memory sampler gave no result: {error}"
+            return
+        self.peak_kb, self.children_peak_kb = found["peak_kb"], found["children_peak_kb"]
+        own, counted = found["peak_parts"]
+        self.peak_parts = (own, [tuple(child) for child in counted])
+        self.timeline = [tuple(point) for point in found["timeline"]]
 
     def peak_mb(self) -> float:
         """The largest sum seen, or this process's own exact peak if that is larger."""
@@ -950,6 +901,7 @@ def run_bench(
             },
             peak_rss_self_mb=round(rss_self),
             peak_rss_children_mb=round(memory.children_peak_kb / 1024),
+            **({"peak_rss_error": memory.error} if memory.error else {}),
             rss_before_pipeline_mb=round(rss_before),
             agree=comparison.agree,
             pipeline_products=comparison.pipeline_products,

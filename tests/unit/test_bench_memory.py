@@ -1,4 +1,5 @@
-"""The bench's memory figure: the resident sets of the pipeline process and its children at once."""
+"""The bench's memory figure: the resident sets of the pipeline process and its children at once,
+sampled by a process of its own."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def test_a_child_holding_memory_adds_to_the_peak():
     own = memory.peak_kb / 1024 - memory.children_peak_kb / 1024
     assert own > 10  # this process was counted as well
     assert memory.peak_mb() >= HOLD_MB + 10
+    assert memory.error is None and memory.timeline
+    assert not any("tree_memory.py" in command for _, command, _ in memory.peak_parts[1])  # the sampler leaves itself out
 
 
 def test_a_child_is_not_charged_with_its_parents_memory():
