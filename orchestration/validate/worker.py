@@ -36,6 +36,9 @@ RELEASE_AFTER_ROWS = 1_000_000
 
 _LOCK = threading.Lock()
 _POOL: ProcessPoolExecutor | None = None
+# What this process gave the worker and is not done: `_let_go` waits for the pool to end only when
+# this is empty (a night that ends well), never for a suite still running (a night that failed).
+_WORK: set[Future] = set()
 
 
 def wanted() -> bool:
@@ -52,7 +55,7 @@ def start() -> bool:
     with _LOCK:
         if _POOL is None and wanted() and cores() >= 2:
             _POOL = spawned_pool(1)
-            _POOL.submit(_warm_up)
+            _submit(_POOL, _warm_up)
         return _POOL is not None
 
 
@@ -67,12 +70,25 @@ def stop() -> None:
 
 
 def _let_go() -> None:
-    """Shut the worker's pool down; suites begun in it are answered here (`Begun.result`)."""
+    """Shut the worker's pool down; suites begun in it are answered here (`Begun.result`).
+
+    When nothing given to the worker is still running, this waits for the pool to end (a few
+    hundredths of a second): a pool left to end on its own races the interpreter's exit, which
+    then printed `OSError: [Errno 9] Bad file descriptor` after a night had ended well."""
     global _POOL
     with _LOCK:
         pool, _POOL = _POOL, None
     if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        idle = all(future.done() for future in list(_WORK))
+        pool.shutdown(wait=idle, cancel_futures=True)
+
+
+def _submit(pool: ProcessPoolExecutor, function, *args) -> Future:
+    """`pool.submit`, the future kept in `_WORK` until it is done."""
+    future = pool.submit(function, *args)
+    _WORK.add(future)
+    future.add_done_callback(_WORK.discard)
+    return future
 
 
 atexit.register(stop)  # once: a process that starts and stops a worker every night registers it once
@@ -105,7 +121,7 @@ class Begun:
     def __init__(self, name: str, path: str, directory: Path, pool: ProcessPoolExecutor) -> None:
         self.name, self._path, self._directory = name, path, directory
         try:
-            self._future: Future | None = pool.submit(_validate_file, name, path, directory)
+            self._future: Future | None = _submit(pool, _validate_file, name, path, directory)
         except RuntimeError:  # stopped since (`stop`): `result` runs it here
             self._future = None
         self._pool = pool
@@ -179,7 +195,7 @@ def _answer(pool: ProcessPoolExecutor, future: Future) -> SuiteResult | None:
         _let_go()
         return None
     with suppress(RuntimeError, BrokenProcessPool):  # stopped or gone: nothing left to give back
-        pool.submit(release_memory)  # in the worker, while this process goes on
+        pool.submit(release_memory)  # in the worker, while this process goes on (short: `stop` may wait for it)
     return result
 
 

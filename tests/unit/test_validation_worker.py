@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,23 @@ def test_a_suite_in_the_worker_gives_what_it_gives_here_and_leaves_no_file(start
     assert not there.success and len(there.blocking_failures) == 3
     assert worker.running()
     assert list(started.iterdir()) == []  # the Arrow files handed over are removed
+
+
+def test_a_worker_with_nothing_left_to_do_has_ended_when_stop_returns(started: Path) -> None:
+    """A pool left to end on its own raced the interpreter's exit, which then printed
+    `OSError: [Errno 9] Bad file descriptor` after a night that had ended well."""
+    worker.validate("product_footprints", pa.Table.from_pandas(good_product_footprints(), preserve_index=False))
+    (process,) = worker._POOL._processes.values()  # noqa: SLF001 - the test watches the worker process itself
+    worker.stop()
+    assert not process.is_alive()
+    assert not [thread for thread in threading.enumerate() if type(thread).__name__ == "_ExecutorManagerThread"]
+
+
+def test_stop_does_not_wait_for_what_the_worker_is_still_running(started: Path) -> None:
+    worker._submit(worker._POOL, time.sleep, 3)  # noqa: SLF001 - a task that outlasts the night
+    started_at = time.perf_counter()
+    worker.stop()
+    assert time.perf_counter() - started_at < 1.5
 
 
 def test_batches_read_from_a_stream_are_validated_as_the_whole_table(started: Path) -> None:
