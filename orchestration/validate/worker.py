@@ -54,7 +54,7 @@ def start() -> bool:
     global _POOL
     with _LOCK:
         if _POOL is None and wanted() and cores() >= 2:
-            _POOL = spawned_pool(1)
+            _POOL = spawned_pool(1, quick_exit=True)  # it holds no DuckDB (`_start_worker`)
             _submit(_POOL, _warm_up)
         return _POOL is not None
 
