@@ -26,7 +26,10 @@ def spawned_pool(workers: int, quick_exit: bool = False) -> ProcessPoolExecutor:
     ends when the night's process is gone, even killed; with `quick_exit`, without collecting its
     heap as it ends (`_start_worker`)."""
     return ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(os.getpid(), quick_exit)
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(os.getpid(), quick_exit),
     )
 
 

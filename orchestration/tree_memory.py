@@ -124,7 +124,9 @@ def sample(root: int, interval: float, stop, rescan_every: int = 5) -> dict:
         if not timeline or seconds - timeline[-1][0] >= 1.0:
             timeline.append((round(seconds, 1), own, children))
         if stopping:
-            return {"peak_kb": peak_kb, "children_peak_kb": children_peak_kb, "peak_parts": peak_parts, "timeline": timeline}
+            return {
+                "peak_kb": peak_kb, "children_peak_kb": children_peak_kb, "peak_parts": peak_parts, "timeline": timeline
+            }
 
 
 def main(argv: list[str]) -> int:

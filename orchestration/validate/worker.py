@@ -195,7 +195,7 @@ def _answer(pool: ProcessPoolExecutor, future: Future) -> SuiteResult | None:
         _let_go()
         return None
     with suppress(RuntimeError, BrokenProcessPool):  # stopped or gone: nothing left to give back
-        pool.submit(release_memory)  # in the worker, while this process goes on (short: `stop` may wait for it)
+        pool.submit(release_memory)  # in the worker, while this process goes on (short: `stop` may wait)
     return result
 
 

@@ -19,7 +19,9 @@ def test_a_night_validated_in_the_worker_publishes_the_same_bytes(tiny_release, 
     twin = Home(make_home(tmp_path_factory.mktemp("worker_twin"))).ensure()
     monkeypatch.setenv(worker.SETTING, "on")
     started, spawned_pool = [], worker.spawned_pool
-    monkeypatch.setattr(worker, "spawned_pool", lambda workers, **options: started.append(workers) or spawned_pool(workers, **options))
+    monkeypatch.setattr(
+        worker, "spawned_pool", lambda workers, **options: started.append(workers) or spawned_pool(workers, **options)
+    )
     answered, answer = [], worker._answer  # noqa: SLF001 - counts the suites the worker answered
     monkeypatch.setattr(worker, "_answer", lambda *arguments: answered.append(answer(*arguments)) or answered[-1])
     with _keeping_instances() as instances:
@@ -63,7 +65,9 @@ def test_a_run_the_daemon_launches_starts_the_worker_at_ingestion(tmp_path, monk
     monkeypatch.setenv(worker.SETTING, "on")
     monkeypatch.setenv("PCF_HOME", str(home.root))
     started, spawned_pool = [], worker.spawned_pool
-    monkeypatch.setattr(worker, "spawned_pool", lambda workers, **options: started.append(workers) or spawned_pool(workers, **options))
+    monkeypatch.setattr(
+        worker, "spawned_pool", lambda workers, **options: started.append(workers) or spawned_pool(workers, **options)
+    )
     validated_there, answer = [], worker._answer  # noqa: SLF001 - counts the suites the worker answered
 
     def counted(*arguments):

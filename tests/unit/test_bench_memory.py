@@ -33,7 +33,7 @@ def test_a_child_holding_memory_adds_to_the_peak():
     assert own > 10  # this process was counted as well
     assert memory.peak_mb() >= HOLD_MB + 10
     assert memory.error is None and memory.timeline
-    assert not any("tree_memory.py" in command for _, command, _ in memory.peak_parts[1])  # the sampler leaves itself out
+    assert not any("tree_memory.py" in command for _, command, _ in memory.peak_parts[1])  # not the sampler
 
 
 def test_a_child_is_not_charged_with_its_parents_memory():

@@ -55,12 +55,14 @@ def test_a_worker_with_nothing_left_to_do_has_ended_when_stop_returns(started: P
     `OSError: [Errno 9] Bad file descriptor` after a night that had ended well. The worker ends
     without collecting its heap, which it may because it never loads DuckDB (whose bindings would
     report what is left at exit as leaks)."""
-    worker.validate("product_footprints", pa.Table.from_pandas(good_product_footprints(), preserve_index=False))
+    table = pa.Table.from_pandas(good_product_footprints(), preserve_index=False)
+    worker.validate("product_footprints", table)
     (process,) = worker._POOL._processes.values()  # noqa: SLF001 - the test watches the worker process itself
     assert "duckdb" not in Path(f"/proc/{process.pid}/maps").read_text()
     worker.stop()
     assert not process.is_alive() and process.exitcode == 0
-    assert not [thread for thread in threading.enumerate() if type(thread).__name__ == "_ExecutorManagerThread"]
+    managers = [thread for thread in threading.enumerate() if type(thread).__name__ == "_ExecutorManagerThread"]
+    assert not managers
     assert "nanobind" not in capfd.readouterr().err
 
 
