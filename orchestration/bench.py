@@ -14,7 +14,7 @@
    transcoded to UTF-8 in a temporary folder: that step is timed apart (`transcode_s`) and NOT
    counted in `reference_s`, which is the query alone. The pipeline's own writes are flushed
    first, and the query runs `FLOOR_RUNS` times: `reference_s` is the fastest run (the floor
-   right after a night ran 6–20 % slower than on a quiet machine, flattering the ratio);
+   right after a night ran up to 25 % slower than on a quiet machine, flattering the ratio);
 4. compare the pipeline's products (public ones from `main.product_footprints`, the others from
    `intermediate.int_product_footprints`) with the floor's: same products, and
    pcf_excl_biogenic_kgco2e_per_unit equal to 1e-9 relative;
